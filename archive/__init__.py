@@ -1,0 +1,1 @@
+"""Storage: raw bytes content-addressed, capture rows, WARC, the SQLite archive, export."""

@@ -1,0 +1,1 @@
+"""Scrapy project: spiders per CMS platform, driven by the portal registry. Spiders only crawl."""
