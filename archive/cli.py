@@ -1,12 +1,19 @@
 """The `nianbao` command: one subcommand per job.
 
     nianbao parse FILE...      report JSON, one line per file (see the parse contract)
+    nianbao demo [PATH...]     parse sample reports and print a readable summary
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# What `nianbao demo` parses when given no paths: the dev corpus beside the
+# project when it is there, else the project's own parser fixtures.
+DEMO_SOURCES = (REPO.parent / "shared" / "corpus" / "dev" / "docs", REPO / "tests" / "fixtures" / "parse")
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -27,6 +34,50 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo_files(paths: list[str]) -> list[Path]:
+    roots = [Path(p) for p in paths] or [next((d for d in DEMO_SOURCES if d.is_dir()), DEMO_SOURCES[-1])]
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files += sorted(p for p in root.rglob("*") if p.is_file() and p.name != "expected.json")
+        elif root.is_file():
+            files.append(root)
+    return files
+
+
+def summary_line(report: dict, name: str) -> str:
+    tables = "".join(("2" if report.get("table2") else "-", "3" if report.get("table3") else "-",
+                      "4" if report.get("table4") else "-"))
+    if report.get("error"):
+        return f"{name:<44} error: {report['error']}"
+    passed = sum(1 for c in report["checks"] if c["passed"] is True)
+    failed = [c["id"] for c in report["checks"] if c["passed"] is False]
+    agency = report.get("agency") or "?"
+    line = (f"{name:<44} {report.get('kind', '?'):<5} {report.get('year') or '?':<5} {report['format']:<7} "
+            f"tables {tables}  checks {passed} ok, {len(failed)} failed  {agency}")
+    if failed:
+        line += "\n" + " " * 46 + "failed: " + ", ".join(failed[:6]) + (" …" if len(failed) > 6 else "")
+    return line
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from parsers import parse_file
+
+    files = demo_files(args.paths)
+    if not files:
+        print("nianbao demo: no files to parse", file=sys.stderr)
+        return 1
+    print(f"Parsing {len(files)} report files ({files[0].parent})\n")
+    counts = {"parsed": 0, "error": 0}
+    for path in files:
+        report = parse_file(str(path))
+        counts["error" if report.get("error") else "parsed"] += 1
+        print(summary_line(report, path.parent.name if path.name.startswith("input.") else path.name))
+    print(f"\n{counts['parsed']} parsed, {counts['error']} with an error line. "
+          "`nianbao parse FILE` prints the full JSON of one report.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="nianbao", description="Harvest, parse and archive 政府信息公开工作年度报告.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -35,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true",
                    help="also print every cell (raw text, kind, source location) and the report's sections")
     p.set_defaults(func=cmd_parse)
+    d = sub.add_parser("demo", help="parse sample reports and print a readable summary")
+    d.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the sample reports)")
+    d.set_defaults(func=cmd_demo)
     return ap
 
 

@@ -6,7 +6,9 @@ import unicodedata
 
 from .model import Block, Document
 
-_TITLE = re.compile(r"(?:19|20)\d{2}\s*年.*(?:信息公开|政务公开).*(?:报告|年报)|(?:信息公开|政务公开).*(?:年度报告|年报)")
+_TITLE = re.compile(r"(?:19|20)\d{2}\s*年.*(?:信息公开|政务公开).*(?:报告|年报)")
+# A title without its year (武汉市发改委: 政府信息公开工作年报) is taken only when no line has one.
+_TITLE_NO_YEAR = re.compile(r"^[^>＞»|]*(?:信息公开|政务公开)[^>＞»|]*(?:年度报告|年报)\s*$")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _AGENCY_AFTER_YEAR = re.compile(r"(?:19|20)\d{2}\s*年度?\s*(.+?)\s*(?:政府)?信息公开")
 _REPORT_WORDS = re.compile(r"(?:关于)?(?:(?:19|20)\d{2}\s*年度?)?\s*(?:政府|政务)?信息公开.*$")
@@ -30,21 +32,24 @@ def find_title(doc: Document) -> str | None:
     """The report's title: the first line naming the report; a short line just
     before it (the agency printed on its own line) belongs to it."""
     lines = [b.text for b in blocks(doc)[:40]]
+    return (_title_matching(lines, _TITLE) or _title_matching(lines, _TITLE_NO_YEAR)
+            or (re.sub(r"\s+", "", doc.title) if doc.title and _TITLE.search(doc.title) else None))
+
+
+def _title_matching(lines: list[str], pattern: re.Pattern) -> str | None:
     for i, line in enumerate(lines):
         title = _PREFIX.sub("", line.strip())
         # A title broken before 年度报告: 俵口镇2022年政府信息公开工作 / 年度报告
-        if not _TITLE.search(title) and i + 1 < len(lines) and len(lines[i + 1].strip()) <= 12:
+        if not pattern.search(title) and i + 1 < len(lines) and len(lines[i + 1].strip()) <= 12:
             title += lines[i + 1].strip()
-        if len(title) > 80 or not _TITLE.search(title):
+        if len(title) > 80 or not pattern.search(title):
             continue
         if i > 0:
             prev = _PREFIX.sub("", lines[i - 1].strip())
             if (prev and len(prev) <= 30 and not re.search(r"[。，,：:；]|^-?\s*\d+\s*-?$", prev)
-                    and not _TITLE.search(prev) and _starts_with_year_or_report(title)):
+                    and not pattern.search(prev) and _starts_with_year_or_report(title)):
                 title = prev + title
         return re.sub(r"\s+", "", title) if re.search(r"[\u4e00-\u9fff]", title) else title
-    if doc.title and _TITLE.search(doc.title):
-        return re.sub(r"\s+", "", doc.title)
     return None
 
 

@@ -154,7 +154,11 @@ def recognise(doc: Document) -> Found:
     for row in rows:
         own = L.norm(row.label)
         if not row.values:
-            pending = (pending + [row.label])[-4:]
+            # A label broken over lines whose figures follow; sentences are not labels.
+            if len(row.label) <= 40 and not re.search(r"[。；;]", row.label):
+                pending = (pending + [row.label])[-4:]
+            else:
+                pending = []
             if any(w in own for w in L.TABLE4_HEADER_WORDS):
                 t4_armed = 12
                 t4_buffer = []
@@ -190,9 +194,9 @@ def recognise(doc: Document) -> Found:
             t4_armed -= 1
 
         m3 = L.match_table3(own) if own else None
-        if m3 is None and pending_before:
-            m3 = L.match_table3(joined)
         m2 = L.match_table2(own) if own else None
+        if m3 is None and m2 is None and pending_before:
+            m3 = L.match_table3(joined)
         if m2 and (m3 is None or m2[1] >= m3[1]):
             key = m2[0]
             cols = L.TABLE2_COLUMNS[t2_form].get(key)

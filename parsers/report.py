@@ -11,7 +11,7 @@ from .recognise import Found, recognise
 from .values import read as read_value
 
 PARSER_VERSION = "0.1.0"
-MAX_BYTES = 64 * 1024 * 1024  # larger files are not reports; refuse before reading them whole
+MAX_BYTES = 100 * 1024 * 1024  # no report is larger; refuse before reading a file whole
 _TRADITIONAL_HINTS = set("報資開處請數規範禁護權務類執檔詢現補確復議訴訟審結維關於機")
 
 
@@ -27,13 +27,15 @@ def parse_bytes(data: bytes, path: str = "", content_type: str | None = None) ->
         return empty(path, f"file too large for a report ({len(data) // (1024 * 1024)} MB > {MAX_BYTES // (1024 * 1024)} MB)")
     try:
         doc = extract(data, content_type=content_type)
+        return parse_document(doc, path)
     except ExtractError as e:
         return empty(path, str(e))
     except MemoryError:
         return empty(path, "out of memory while reading the file")
     except RecursionError:
         return empty(path, "document nesting too deep to read")
-    return parse_document(doc, path)
+    except Exception as e:  # noqa: BLE001 - a parser bug on one file is reported on its line, not raised
+        return empty(path, f"parser failure ({type(e).__name__}: {e})")
 
 
 def parse_document(doc: Document, path: str = "") -> dict:
