@@ -17,6 +17,15 @@ OUTCOME_ROWS = ("granted", "partially_granted", "denied_state_secret", "denied_p
                 "not_processed_publication", "not_processed_excessive", "not_processed_confirmation",
                 "other_no_correction", "other_unpaid_fee", "other_reasons")
 
+# Printed only by the 2021 form; a report that keeps the 2019 form's single
+# 其他处理 row has them wholly empty, and they do not count as missing.
+SINGLE_ROW_ABSENT = ("other_no_correction", "other_unpaid_fee")
+
+
+def single_row_form(t3: dict) -> bool:
+    return all(all(v is None for v in (t3.get(k) or {}).values()) for k in SINGLE_ROW_ABSENT)
+
+
 # Figures the prose states, compared with the table: id -> (patterns, table path)
 _N = r"(\d+)"
 PROSE = {
@@ -56,11 +65,13 @@ def table3_checks(t3: dict) -> list[dict]:
         out.append(equal_sum(f"table3.balance.{col}", [g("new_received"), g("carried_over"), -g("carried_forward")
                                                          if num(g("carried_forward")) is not None else None],
                              g("total_processed"), f"{col}: 一 + 二 − 四 against 三(七)总计"))
-        rows = [k for k in OUTCOME_ROWS if k in t3]
+        rows = [k for k in OUTCOME_ROWS if k in t3 and not (k in SINGLE_ROW_ABSENT and single_row_form(t3))]
         out.append(equal_sum(f"table3.outcomes.{col}", [g(k) for k in rows], g("total_processed"),
                              f"{col}: outcome rows against 三(七)总计"))
     for key, row in t3.items():
         row = row or {}
+        if key in SINGLE_ROW_ABSENT and single_row_form(t3):
+            continue
         out.append(equal_sum(f"table3.columns.{key}", [row.get(c) for c in APPLICANTS[:-1]], row.get("total"),
                              f"{key}: six applicant columns against 总计"))
     return out
