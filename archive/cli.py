@@ -2,6 +2,7 @@
 
     nianbao parse FILE...      report JSON, one line per file (see the parse contract)
     nianbao demo [PATH...]     parse sample reports and print a readable summary
+    nianbao portals            list, filter and validate the portal registry
 """
 from __future__ import annotations
 
@@ -78,6 +79,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portals(args: argparse.Namespace) -> int:
+    from crawler import registry
+
+    reg = registry.load(args.registry)
+    chosen = reg.select(province=args.province, level=args.level, platform=args.platform, ids=args.site)
+    if args.validate:
+        for problem in reg.problems:
+            print(problem)
+        print(f"{len(reg.portals)} valid portals, {len(reg.problems)} problems")
+        return 1 if reg.problems else 0
+    if args.csv:
+        sys.stdout.write(registry.dump(chosen))
+    else:
+        for p in chosen:
+            print(f"{p.id:<28} {p.platform:<8} {p.level:<10} {p.province:<4} {p.body}")
+        print(f"{len(chosen)} of {len(reg.portals)} portals")
+    for problem in reg.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def add_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registry", metavar="FILE", help="a registry CSV in the built-in format (default: built-in)")
+    p.add_argument("--province", help="only portals of this province, e.g. 云南")
+    p.add_argument("--level", help="province, city, county, township or department")
+    p.add_argument("--platform", help="trs, hanweb, vsb, gkmlpt, jeecms or generic")
+    p.add_argument("--site", action="append", metavar="ID", help="only this portal id (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="nianbao", description="Harvest, parse and archive 政府信息公开工作年度报告.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -89,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="parse sample reports and print a readable summary")
     d.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the sample reports)")
     d.set_defaults(func=cmd_demo)
+    r = sub.add_parser("portals", help="list, filter and validate the portal registry")
+    add_selection(r)
+    r.add_argument("--validate", action="store_true", help="report every broken row; exit 1 if any")
+    r.add_argument("--csv", action="store_true", help="print the selection as registry CSV")
+    r.set_defaults(func=cmd_portals)
     return ap
 
 
