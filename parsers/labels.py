@@ -121,9 +121,12 @@ def norm(label: str) -> str:
 
 
 def similar(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    # quick_ratio is an upper bound: skip the full comparison when it cannot reach the bar.
+    return m.ratio() if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 else 0.0
 
 
+@lru_cache(maxsize=65536)
 def match_table3(label: str) -> tuple[str, int] | None:
     """(key, strength) of the table-3 row this normalised label names."""
     best: tuple[str, int] | None = None
@@ -153,6 +156,7 @@ def is_other_reasons(label: str) -> bool:
     return label.endswith("其他") or label.endswith("其他处理") or label in ("其他情形", "其它", "其他处理情况")
 
 
+@lru_cache(maxsize=65536)
 def match_table2(label: str) -> tuple[str, int] | None:
     best: tuple[str, int] | None = None
     for key, words in TABLE2_ROWS.items():

@@ -8,7 +8,7 @@ on this model only, so one recogniser serves every file kind.
 Every cell and block carries `source`, a short string that locates it in the
 original file, so a reader can find a printed number again:
 
-    html:/html/body/table[2]/tr[5]/td[3]     element path
+    html:/html/body/table[2]/tr[5]/td[3]     the table's element path, then row and cell index within it
     pdf:p4:72.7,547.7,243.3,584.2            page (1-based) and bbox x0,top,x1,bottom in points
     docx:t2/r5/c3                            table, row, cell (1-based; nested: t2/r5/c3/t1/r1/c1)
     text:L123                                line (1-based); text:L123:c4 for the 4th cell of a row

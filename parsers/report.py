@@ -74,7 +74,7 @@ def parse_document(doc: Document, path: str = "") -> dict:
 def simplified(doc: Document) -> Document:
     """Reports printed in Traditional characters are read through OpenCC's t2s."""
     sample = "".join(b.text for b in doc.items[:200] if isinstance(b, Block))[:20000]
-    if sum(ch in _TRADITIONAL_HINTS for ch in sample) < 5:
+    if len(_TRADITIONAL_HINTS.intersection(sample)) < 5:
         return doc
     conv = L.to_simplified
     for item in doc.items:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?$")
 _GROUPED = re.compile(r"^[+\-−]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
@@ -28,6 +29,7 @@ def norm_text(s: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", s))
 
 
+@lru_cache(maxsize=65536)
 def read(raw: str) -> Value:
     s = norm_text(raw)
     if not s:

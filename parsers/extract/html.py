@@ -183,15 +183,17 @@ def read_table(table, tree) -> Table:
     same Cell object at every position it covers."""
     grid: list[list[Cell | None]] = []
     trs = rows_of(table)
+    # One getpath per table; cells are located by row and cell index under it.
+    where = "html:" + tree.getpath(table)
     for r, tr in enumerate(trs):
         while len(grid) <= r:
             grid.append([])
         row = grid[r]
         c = 0
-        for td in cells_of(tr):
+        for k, td in enumerate(cells_of(tr), start=1):
             while c < len(row) and row[c] is not None:
                 c += 1
-            cell = Cell(cell_text(td), "html:" + tree.getpath(td))
+            cell = Cell(cell_text(td), f"{where}/tr[{r + 1}]/td[{k}]")
             rs, cs = span(td, "rowspan"), span(td, "colspan")
             for dr in range(rs):
                 while len(grid) <= r + dr:
@@ -205,4 +207,4 @@ def read_table(table, tree) -> Table:
             c += cs
     # A rowspan reaching past the last <tr> is clipped, as browsers do.
     rows = [[cell if cell is not None else Cell("", "") for cell in row] for row in grid[: len(trs)]]
-    return Table(rows, "html:" + tree.getpath(table))
+    return Table(rows, where)
