@@ -27,7 +27,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch
             report = empty(path, f"parser failure: {type(e).__name__}: {e}")
             print(f"nianbao parse: {path}: {type(e).__name__}: {e}", file=sys.stderr)
-        if not args.full:
+        if args.brief:
             for key in ("cells", "sections"):
                 report.pop(key, None)
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
@@ -113,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse report files and print one JSON line per file")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--full", action="store_true",
-                   help="also print every cell (raw text, kind, source location) and the report's sections")
+    p.add_argument("--brief", action="store_true",
+                   help="leave out `cells` (every cell's raw text, kind and source) and `sections`")
     p.set_defaults(func=cmd_parse)
     d = sub.add_parser("demo", help="parse sample reports and print a readable summary")
     d.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the sample reports)")
