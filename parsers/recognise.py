@@ -143,6 +143,22 @@ def merge_thousands(vals: list[Cell], n: int) -> list[Cell]:
     return out
 
 
+def label_match(own: str, pending: list[str], found: Found) -> tuple[str, int] | None:
+    """The table-3 row a label names, reading back over the label lines above
+    it one at a time: the nearest lines belong to this row, the farther ones
+    may be the tail of the row before (a label wrapped around its figures)."""
+    first = None
+    for k in range(len(pending) + 1):
+        label = L.norm("".join(pending[len(pending) - k:]) + own) if k else own
+        if not label:
+            continue
+        m = L.match_table3(label)
+        if m and m[0] not in found.table3:
+            return m
+        first = first or m
+    return first
+
+
 def recognise(doc: Document) -> Found:
     rows = rows_of(doc)
     found = Found(form_hint=form_hint(rows))
@@ -165,7 +181,6 @@ def recognise(doc: Document) -> Found:
             elif t4_armed:
                 t4_armed -= 1
             continue
-        joined = L.norm("".join(pending) + row.label)
         pending_before = pending
         pending = []
 
@@ -193,10 +208,8 @@ def recognise(doc: Document) -> Found:
         if t4_armed:
             t4_armed -= 1
 
-        m3 = L.match_table3(own) if own else None
         m2 = L.match_table2(own) if own else None
-        if m3 is None and m2 is None and pending_before:
-            m3 = L.match_table3(joined)
+        m3 = label_match(own, pending_before, found) if m2 is None else (L.match_table3(own) if own else None)
         if m2 and (m3 is None or m2[1] >= m3[1]):
             key = m2[0]
             cols = L.TABLE2_COLUMNS[t2_form].get(key)

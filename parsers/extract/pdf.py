@@ -86,7 +86,11 @@ def extract(data: bytes) -> Document:
         pages = []
         n_chars = 0
         for i in range(min(n_pages, MAX_PAGES)):
-            page = pdf[i]
+            try:
+                page = pdf[i]
+            except pdfium.PdfiumError:
+                doc.notes.append(f"page {i + 1} is damaged and was skipped")
+                continue
             try:
                 height = page.get_height()
                 chars = read_chars(page, height)
@@ -98,6 +102,8 @@ def extract(data: bytes) -> Document:
         title = pdf.get_metadata_dict().get("Title") or None
     finally:
         pdf.close()
+    if not pages and n_pages:
+        raise ExtractError("unreadable PDF: no page could be read")
     if n_chars < 20:
         return scanned(data)
     doc.title = title
