@@ -219,9 +219,14 @@ def add_segment(a: tuple[float, float], b: tuple[float, float], hs: list[Rule], 
         vs.append(Rule(x0, min(y0, y1), max(y0, y1)))
 
 
-def page_items(number: int, chars: list[Char], hs: list[Rule], vs: list[Rule]):
-    """(top, item, grid or None) for the tables and text lines of one page, top to bottom."""
-    grids = [g for g in (build_grid(h, v, number) for h, v in regions(hs, vs)) if g is not None]
+def page_items(number: int, chars: list[Char], hs: list[Rule], vs: list[Rule], tol: float = TOL,
+               kind: str = "pdf", fill=None):
+    """(top, item, grid or None) for the tables and text lines of one page, top to bottom.
+
+    The OCR extractor reuses this with word boxes for chars, rules found in the
+    page image, a tolerance in pixels, and `fill(box) -> str` to read a cell
+    the word detector left empty."""
+    grids = [g for g in (build_grid(h, v, number, tol, kind) for h, v in regions(hs, vs, tol)) if g is not None]
     loose: list[Char] = []
     for c in chars:
         for g in grids:
@@ -232,15 +237,17 @@ def page_items(number: int, chars: list[Char], hs: list[Rule], vs: list[Rule]):
             loose.append(c)
     items = []
     for g in grids:
+        if fill is not None:
+            fill_empty(g, fill)
         items.append((g.top, Table(finish_cells(g), g.cells[0][0].source), g))
     for line in lines_of(loose):
         top = min(c.top for c in line)
-        items.append((top, Block(line_text(line), box_source(number, line)), None))
+        items.append((top, Block(line_text(line), box_source(number, line, kind)), None))
     items.sort(key=lambda it: it[0])
     return items
 
 
-def regions(hs: list[Rule], vs: list[Rule]) -> list[tuple[list[Rule], list[Rule]]]:
+def regions(hs: list[Rule], vs: list[Rule], tol: float = TOL) -> list[tuple[list[Rule], list[Rule]]]:
     """Group ruling lines that touch into table regions (union-find)."""
     rules = [("h", r) for r in hs] + [("v", r) for r in vs]
     parent = list(range(len(rules)))
@@ -257,7 +264,7 @@ def regions(hs: list[Rule], vs: list[Rule]) -> list[tuple[list[Rule], list[Rule]
         h = rules[i][1]
         for j in vidx:
             v = rules[j][1]
-            if h.start - TOL <= v.pos <= h.end + TOL and v.start - TOL <= h.pos <= v.end + TOL:
+            if h.start - tol <= v.pos <= h.end + tol and v.start - tol <= h.pos <= v.end + tol:
                 parent[find(i)] = find(j)
     groups: dict[int, tuple[list[Rule], list[Rule]]] = {}
     for i, (kind, r) in enumerate(rules):
@@ -266,18 +273,18 @@ def regions(hs: list[Rule], vs: list[Rule]) -> list[tuple[list[Rule], list[Rule]
     return [g for g in groups.values() if g[0] and g[1]]
 
 
-def cluster(values: list[float]) -> list[float]:
+def cluster(values: list[float], tol: float = TOL) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
-        if out and v - out[-1] <= TOL:
+        if out and v - out[-1] <= tol:
             continue
         out.append(v)
     return out
 
 
-def build_grid(hs: list[Rule], vs: list[Rule], page: int) -> Grid | None:
-    xs = cluster([v.pos for v in vs] + [h.start for h in hs] + [h.end for h in hs])
-    ys = cluster([h.pos for h in hs] + [v.start for v in vs] + [v.end for v in vs])
+def build_grid(hs: list[Rule], vs: list[Rule], page: int, tol: float = TOL, kind: str = "pdf") -> Grid | None:
+    xs = cluster([v.pos for v in vs] + [h.start for h in hs] + [h.end for h in hs], tol)
+    ys = cluster([h.pos for h in hs] + [v.start for v in vs] + [v.end for v in vs], tol)
     if len(xs) < 3 or len(ys) < 3:
         return None  # a box or a single rule, not a table
     nrow, ncol = len(ys) - 1, len(xs) - 1
@@ -286,13 +293,13 @@ def build_grid(hs: list[Rule], vs: list[Rule], page: int) -> Grid | None:
         if k in (0, ncol):
             return True
         mid = (ys[i] + ys[i + 1]) / 2
-        return any(abs(v.pos - xs[k]) <= TOL and v.start - TOL <= mid <= v.end + TOL for v in vs)
+        return any(abs(v.pos - xs[k]) <= tol and v.start - tol <= mid <= v.end + tol for v in vs)
 
     def horizontal_at(i: int, j: int) -> bool:
         if i in (0, nrow):
             return True
         mid = (xs[j] + xs[j + 1]) / 2
-        return any(abs(h.pos - ys[i]) <= TOL and h.start - TOL <= mid <= h.end + TOL for h in hs)
+        return any(abs(h.pos - ys[i]) <= tol and h.start - tol <= mid <= h.end + tol for h in hs)
 
     parent = list(range(nrow * ncol))
 
@@ -327,7 +334,7 @@ def build_grid(hs: list[Rule], vs: list[Rule], page: int) -> Grid | None:
     grid = Grid(xs, ys, rows, boxes)
     for cell in cells.values():
         x0, top, x1, bottom = boxes[id(cell)]
-        cell.source = f"pdf:p{page}:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}"
+        cell.source = f"{kind}:p{page}:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}"
     return grid
 
 
@@ -335,6 +342,20 @@ def put_in_cell(g: Grid, c: Char) -> None:
     j = min(max(bisect_right(g.xs, c.cx) - 1, 0), len(g.xs) - 2)
     i = min(max(bisect_right(g.ys, c.cy) - 1, 0), len(g.ys) - 2)
     g.chars.setdefault(id(g.cells[i][j]), []).append(c)
+
+
+def fill_empty(g: Grid, fill) -> None:
+    """Ask `fill` for the text of every cell no character fell into."""
+    seen: set[int] = set()
+    for row in g.cells:
+        for cell in row:
+            if id(cell) in seen or g.chars.get(id(cell)):
+                continue
+            seen.add(id(cell))
+            x0, top, x1, bottom = g.boxes[id(cell)]
+            found = fill((x0, top, x1, bottom))
+            if found:
+                g.chars[id(cell)] = [Char(found, x0, top, x1, bottom)]
 
 
 def finish_cells(g: Grid) -> list[list[Cell]]:
@@ -394,8 +415,8 @@ def line_text(line: list[Char], cell: bool = False) -> str:
     return "".join(out)
 
 
-def box_source(page: int, chars: list[Char]) -> str:
-    return (f"pdf:p{page}:{min(c.x0 for c in chars):.1f},{min(c.top for c in chars):.1f},"
+def box_source(page: int, chars: list[Char], kind: str = "pdf") -> str:
+    return (f"{kind}:p{page}:{min(c.x0 for c in chars):.1f},{min(c.top for c in chars):.1f},"
             f"{max(c.x1 for c in chars):.1f},{max(c.bottom for c in chars):.1f}")
 
 
