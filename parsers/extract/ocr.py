@@ -136,20 +136,7 @@ def rules(pixels: np.ndarray) -> tuple[list[pdf_geometry.Rule], list[pdf_geometr
     vs = [pdf_geometry.Rule(float(x), float(a), float(b))
           for x in np.flatnonzero(dark.sum(axis=0) >= MIN_RULE)
           for a, b in runs(dark[:, x], MIN_RULE)]
-    return merge_rules(hs), merge_rules(vs)
-
-
-def merge_rules(found: list[pdf_geometry.Rule]) -> list[pdf_geometry.Rule]:
-    """A printed rule is several pixels thick: keep one rule per thick line."""
-    out: list[pdf_geometry.Rule] = []
-    for r in sorted(found, key=lambda r: (r.pos, r.start)):
-        for o in out[-8:]:
-            if abs(o.pos - r.pos) <= 3 and r.start <= o.end and o.start <= r.end:
-                o.start, o.end = min(o.start, r.start), max(o.end, r.end)
-                break
-        else:
-            out.append(pdf_geometry.Rule(r.pos, r.start, r.end))
-    return out
+    return pdf_geometry.merge_rules(hs, TOL), pdf_geometry.merge_rules(vs, TOL)
 
 
 def read_cell(ocr, pixels: np.ndarray, box) -> str:

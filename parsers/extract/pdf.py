@@ -165,24 +165,42 @@ def read_chars(page, height: float) -> list[Char]:
 
 
 def read_rules(page, height: float) -> tuple[list[Rule], list[Rule]]:
-    """Horizontal and vertical ruling segments drawn on the page."""
+    """Horizontal and vertical ruling segments drawn on the page (raw pdfium
+    calls: the object wrappers cost more than the geometry on a ruled page)."""
     hs: list[Rule] = []
     vs: list[Rule] = []
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=4):
-        l, b, r, t = obj.get_bounds()
-        w, h = r - l, t - b
-        if h <= RULE_THICKNESS and w > 3:
-            hs.append(Rule(height - (b + t) / 2, l, r))
-        elif w <= RULE_THICKNESS and h > 3:
-            vs.append(Rule((l + r) / 2, height - t, height - b))
-        elif w > 3 and h > 3:
-            segments(obj, height, hs, vs)
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+
+    def visit(handle, count, get, depth):
+        for i in range(count):
+            obj = get(handle, i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM and depth < 4:
+                visit(obj, raw.FPDFFormObj_CountObjects(obj), raw.FPDFFormObj_GetObject, depth + 1)
+                continue
+            if kind != raw.FPDF_PAGEOBJ_PATH or not raw.FPDFPageObj_GetBounds(obj, l, b, r, t):
+                continue
+            x0, y0, x1, y1 = l.value, b.value, r.value, t.value
+            w, h = x1 - x0, y1 - y0
+            if h <= RULE_THICKNESS and w > 3:
+                hs.append(Rule(height - (y0 + y1) / 2, x0, x1))
+            elif w <= RULE_THICKNESS and h > 3:
+                vs.append(Rule((x0 + x1) / 2, height - y1, height - y0))
+            elif w > 3 and h > 3:
+                if raw.FPDFPath_CountSegments(obj) in (4, 5):
+                    # A rectangle (a cell drawn as a box): its edges are the bounds.
+                    hs.extend((Rule(height - y1, x0, x1), Rule(height - y0, x0, x1)))
+                    vs.extend((Rule(x0, height - y1, height - y0), Rule(x1, height - y1, height - y0)))
+                else:
+                    segments(obj, height, hs, vs)
+
+    handle = page.raw
+    visit(handle, raw.FPDFPage_CountObjects(handle), raw.FPDFPage_GetObject, 0)
     return hs, vs
 
 
-def segments(obj, height: float, hs: list[Rule], vs: list[Rule]) -> None:
-    """Straight axis-aligned segments of a larger path: a rectangle's edges, a grid drawn as one path."""
-    handle = obj.raw
+def segments(handle, height: float, hs: list[Rule], vs: list[Rule]) -> None:
+    """Straight axis-aligned segments of a larger path: a grid drawn as one path."""
     n = raw.FPDFPath_CountSegments(handle)
     if n <= 0 or n > 5000:
         return
@@ -226,6 +244,7 @@ def page_items(number: int, chars: list[Char], hs: list[Rule], vs: list[Rule], t
     The OCR extractor reuses this with word boxes for chars, rules found in the
     page image, a tolerance in pixels, and `fill(box) -> str` to read a cell
     the word detector left empty."""
+    hs, vs = merge_rules(hs, tol), merge_rules(vs, tol)
     grids = [g for g in (build_grid(h, v, number, tol, kind) for h, v in regions(hs, vs, tol)) if g is not None]
     loose: list[Char] = []
     for c in chars:
@@ -245,6 +264,25 @@ def page_items(number: int, chars: list[Char], hs: list[Rule], vs: list[Rule], t
         items.append((top, Block(line_text(line), box_source(number, line, kind)), None))
     items.sort(key=lambda it: it[0])
     return items
+
+
+def merge_rules(rules: list[Rule], tol: float = TOL) -> list[Rule]:
+    """One rule per drawn line: cells drawn as rectangles repeat every shared
+    edge, and a thick line scans as several adjacent ones."""
+    out: list[Rule] = []
+    open_by_pos: list[Rule] = []  # rules of the current position band
+    for r in sorted(rules, key=lambda r: (r.pos, r.start)):
+        if open_by_pos and r.pos - open_by_pos[0].pos > tol:
+            open_by_pos = []
+        for o in open_by_pos:
+            if r.start <= o.end + tol and o.start <= r.end + tol:
+                o.start, o.end = min(o.start, r.start), max(o.end, r.end)
+                break
+        else:
+            merged = Rule(r.pos, r.start, r.end)
+            out.append(merged)
+            open_by_pos.append(merged)
+    return out
 
 
 def regions(hs: list[Rule], vs: list[Rule], tol: float = TOL) -> list[tuple[list[Rule], list[Rule]]]:
