@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,16 +20,45 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO_SOURCES = (REPO.parent / "shared" / "corpus" / "dev" / "docs", REPO / "tests" / "fixtures" / "parse")
 
 
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise TimeoutError in this (main) thread after `seconds`; 0 = no limit.
+    Yields a dict whose "expired" says whether the limit struck, since a C
+    extension (onnxruntime) may wrap the TimeoutError in its own error."""
+    state = {"expired": False}
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def expire(signum, frame):
+        state["expired"] = True
+        raise TimeoutError(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield state
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     from parsers import parse_file
     from parsers.report import empty
 
     for path in args.files:
+        limit = {"expired": False}
         try:
-            report = parse_file(path)
+            with time_limit(args.timeout) as limit:
+                report = parse_file(path)
+        except TimeoutError as e:
+            report = empty(path, f"parse stopped: {e}")
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch
             report = empty(path, f"parser failure: {type(e).__name__}: {e}")
             print(f"nianbao parse: {path}: {type(e).__name__}: {e}", file=sys.stderr)
+        if limit["expired"] and not (report.get("error") or "").startswith("parse stopped"):
+            report = empty(path, f"parse stopped: took longer than {args.timeout:g} s")
         if args.brief:
             for key in ("cells", "sections"):
                 report.pop(key, None)
@@ -113,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse report files and print one JSON line per file")
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
+                   help="give up on one file after this long and print its error line (default 300; 0 = none)")
     p.add_argument("--brief", action="store_true",
                    help="leave out `cells` (every cell's raw text, kind and source) and `sections`")
     p.set_defaults(func=cmd_parse)

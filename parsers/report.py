@@ -34,6 +34,8 @@ def parse_bytes(data: bytes, path: str = "", content_type: str | None = None) ->
         return empty(path, "out of memory while reading the file")
     except RecursionError:
         return empty(path, "document nesting too deep to read")
+    except TimeoutError:
+        raise  # the caller's time limit, not a parser failure
     except Exception as e:  # noqa: BLE001 - a parser bug on one file is reported on its line, not raised
         return empty(path, f"parser failure ({type(e).__name__}: {e})")
 

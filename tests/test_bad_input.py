@@ -121,3 +121,18 @@ def test_cli_prints_one_line_per_file_in_order(tmp_path):
     assert lines[0]["table3"] is None and {"id": "table3.found", "passed": False} == \
         {k: v for k, v in next(c for c in lines[0]["checks"] if c["id"] == "table3.found").items() if k != "detail"}
     assert lines[1]["error"] and lines[2]["error"]
+
+
+def test_cli_time_limit_gives_an_error_line_and_goes_on():
+    from .conftest import FIXTURES
+
+    slow = FIXTURES / "parse" / "scan-pdf-pingwu" / "input.pdf"  # OCR: seconds a page
+    quick = FIXTURES / "parse" / "text-markdown-pipe-pingwu" / "input.md"
+    start = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "archive.cli", "parse", "--brief", "--timeout", "1", str(slow),
+                          str(quick)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert run.returncode == 0
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert "parse stopped: took longer than 1 s" in first["error"]
+    assert second["error"] is None and second["table3"]["new_received"]["total"] == 7
+    assert time.monotonic() - start < 60
