@@ -8,9 +8,13 @@ engine or the OCR model.
 from __future__ import annotations
 
 import importlib
+import re
 
 from ..model import Document, ExtractError
 from ..sniff import sniff
+
+_WORD_END = re.compile(r"[A-Za-z0-9.,%]$")
+_WORD_START = re.compile(r"^[A-Za-z(]")
 
 # file kind (from sniff) -> extractor module in this package
 EXTRACTORS = {
@@ -50,3 +54,18 @@ def extract(data: bytes, content_type: str | None = None) -> Document:
     if kind == "html" or kind == "text":
         return module.extract(data, content_type=content_type)
     return module.extract(data, kind=kind) if EXTRACTORS[kind] in ("word", "ocr") else module.extract(data)
+
+
+def join_lines(lines) -> str:
+    """The lines of one cell as one string. A CJK label broken over lines
+    (社会公 / 益组织) and a figure broken over lines (1 / 234) run on without
+    a space; a Latin word followed by another keeps one."""
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if out and _WORD_END.search(out) and _WORD_START.search(line):
+            out += " "
+        out += line
+    return out

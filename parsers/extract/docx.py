@@ -12,18 +12,16 @@ once is several times faster and gives the grid directly.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from lxml import etree
 
 from ..model import Block, Cell, Document, ExtractError, Table
+from . import join_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_XML = 50 * 1024 * 1024  # uncompressed document.xml; a report is well under 5 MB
 MAX_RATIO = 200  # deflate rarely beats 20:1 on real documents; a bomb does 1000:1
-_ASCII_END = re.compile(r"[A-Za-z0-9.,%]$")
-_ASCII_START = re.compile(r"^[A-Za-z0-9(]")
 
 
 def extract(data: bytes) -> Document:
@@ -153,15 +151,5 @@ def paragraph_text(p) -> str:
 def cell_text(tc) -> str:
     """The cell's paragraphs, without nested tables. A label broken over
     paragraphs (社会公 / 益组织) reads whole; Latin words keep a space."""
-    out = ""
-    for p in tc:
-        if local(p) != "p":
-            continue
-        for piece in paragraph_text(p).replace("\t", " ").split("\n"):
-            piece = piece.strip()
-            if not piece:
-                continue
-            if out and _ASCII_END.search(out) and _ASCII_START.search(piece):
-                out += " "
-            out += piece
-    return out
+    pieces = (piece for p in tc if local(p) == "p" for piece in paragraph_text(p).replace("\t", " ").split("\n"))
+    return join_lines(pieces)

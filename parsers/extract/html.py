@@ -14,6 +14,7 @@ from lxml import etree
 
 from ..encoding import decode
 from ..model import Block, Cell, Document, ExtractError, Table
+from . import join_lines
 
 SKIP = {"script", "style", "noscript", "head", "template", "object", "iframe", "select", "button", "svg"}
 BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "blockquote",
@@ -21,8 +22,6 @@ BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sect
          "figure", "figcaption", "address", "title"}
 MAX_SPAN = 200  # a colspan="10000" must not blow up the grid
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b\ufeff]+")
-_ASCII_WORD_END = re.compile(r"[A-Za-z0-9.,%]$")
-_ASCII_WORD_START = re.compile(r"^[A-Za-z(]")
 
 
 def extract(data: bytes, content_type: str | None = None) -> Document:
@@ -167,15 +166,7 @@ def cell_text(td) -> str:
             parts.append(el.tail)
 
     visit(td)
-    lines = [clean(s) for s in "".join(parts).split("\n")]
-    out = ""
-    for line in lines:
-        if not line:
-            continue
-        if out and _ASCII_WORD_END.search(out) and _ASCII_WORD_START.search(line):
-            out += " "
-        out += line
-    return out
+    return join_lines(clean(s) for s in "".join(parts).split("\n"))
 
 
 def read_table(table, tree) -> Table:

@@ -26,6 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from ..model import Block, Cell, Document, ExtractError, Table
+from . import join_lines
 
 MAX_PAGES = 60  # an annual report is a few pages; a 500-page upload is not one
 RULE_THICKNESS = 2.5  # points: thinner than this and long is a ruling line
@@ -99,7 +100,10 @@ def extract(data: bytes) -> Document:
                 page.close()
             n_chars += sum(1 for c in chars if _CJK.match(c.ch) or c.ch.isalnum())
             pages.append((i + 1, height, chars, hrules, vrules))
-        title = pdf.get_metadata_dict().get("Title") or None
+        try:
+            title = pdf.get_metadata_dict().get("Title") or None
+        except (UnicodeDecodeError, pdfium.PdfiumError):
+            title = None  # damaged metadata does not stop the pages being read
     finally:
         pdf.close()
     if not pages and n_pages:
@@ -402,19 +406,9 @@ def finish_cells(g: Grid) -> list[list[Cell]]:
         for cell in row:
             if id(cell) not in done:
                 done.add(id(cell))
-                cell.text = "".join(join_lines([line_text(line, cell=True) for line in lines_of(g.chars.get(id(cell), []))]))
+                cell.text = join_lines(line_text(line, cell=True) for line in lines_of(g.chars.get(id(cell), [])))
     # Rows that are wholly empty (a doubled rule) carry nothing.
     return [row for row in g.cells if any(c.text for c in row)] or g.cells
-
-
-def join_lines(parts: list[str]) -> list[str]:
-    """Lines of one cell: CJK text runs on without a space; Latin words keep one."""
-    out: list[str] = []
-    for p in parts:
-        if out and out[-1] and p and re.match(r"[A-Za-z0-9]", out[-1][-1]) and re.match(r"[A-Za-z0-9]", p[0]):
-            out.append(" ")
-        out.append(p)
-    return out
 
 
 def lines_of(chars: list[Char]) -> list[list[Char]]:
