@@ -7,6 +7,7 @@ article (walked as running text, not read as a data table).
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import lxml.html
@@ -100,6 +101,7 @@ class Walker:
         self.buf = []
 
 
+@functools.lru_cache(maxsize=1024)  # called for every element; a page repeats a few tag names
 def local(tag: str) -> str:
     """Tag name without namespace or prefix: Word pastes <o:p>, <st1:chsdate>."""
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
@@ -135,8 +137,11 @@ def is_layout_table(table) -> bool:
 
 
 def span(el, attr: str) -> int:
+    value = el.get(attr)
+    if value is None:  # most cells: no regex for them
+        return 1
     try:
-        return max(1, min(MAX_SPAN, int(re.sub(r"[^0-9]", "", el.get(attr, "1")) or 1)))
+        return max(1, min(MAX_SPAN, int(re.sub(r"[^0-9]", "", value) or 1)))
     except ValueError:
         return 1
 
