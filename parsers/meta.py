@@ -18,6 +18,8 @@ _CN_DATE = re.compile(r"([〇○零一二三四五六七八九Ｏ０O]{4})年([�
 _PUBLISHED_LABEL = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|日期)\s*[:：]\s*((?:19|20)\d{2}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2})")
 _SECTION = re.compile(r"^\s*([一二三四五六七八九十])\s*[、.．]\s*(\S.{0,38})$")
 _SECTION_WORDS = re.compile(r"总体情况|概述|主动公开|依申请|申请|复议|诉讼|问题|改进|其他需要|其他事项|收费|统计")
+# "…年度报告_某某县人民政府" / "…年度报告 - 某某门户网站": the site's name after the title.
+_SITE_SUFFIX = re.compile(r"\s*[_|｜—–-]+\s*[^_|｜—–-]*(?:政府|网站|门户|网|办公室|办公厅|局|委员会)[^_|｜—–-]*$")
 _PREFIX = re.compile(r"^(?:标题|题目|名称)\s*[:：]\s*")
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "０": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -29,8 +31,14 @@ def blocks(doc: Document) -> list[Block]:
 
 
 def find_title(doc: Document) -> str | None:
-    """The report's title: the first line naming the report; a short line just
-    before it (the agency printed on its own line) belongs to it."""
+    """The report's title. A web page's <title> naming a report wins (a sidebar
+    of other years' reports may come before the article); otherwise the first
+    line naming the report, with a short line just before it (the agency
+    printed on its own line)."""
+    if doc.kind == "html" and doc.title:
+        page_title = _SITE_SUFFIX.sub("", doc.title).strip()
+        if _TITLE.search(page_title) and len(page_title) <= 80:
+            return re.sub(r"\s+", "", page_title)
     lines = [b.text for b in blocks(doc)[:40]]
     return (_title_matching(lines, _TITLE) or _title_matching(lines, _TITLE_NO_YEAR)
             or (re.sub(r"\s+", "", doc.title) if doc.title and _TITLE.search(doc.title) else None))
@@ -70,7 +78,11 @@ def agency_of(title: str | None) -> str | None:
     else:
         m2 = _AGENCY_AFTER_YEAR.search(t)
         agency = m2.group(1) if m2 else _REPORT_WORDS.sub("", t)
+    agency = re.sub(r"^关于", "", agency)
     agency = re.sub(r"(关于|的)$", "", agency).strip("（()）:：-—")
+    # Year printed after the words (政府信息公开工作年度报告（2023年）): no agency before them.
+    if re.search(r"信息公开|年度报告|年报", agency):
+        agency = re.split(r"(?:政府|政务)?信息公开", agency)[0]
     return agency or None
 
 

@@ -60,8 +60,16 @@ def rows_of(doc: Document) -> list[Row]:
             t += 1
         else:
             row = text_row(item)
-            if row:
-                rows.append(row)
+            if not row:
+                continue
+            previous = rows[-1] if rows else None
+            if (not row.label and previous is not None and previous.table is None and not previous.label
+                    and previous.values):
+                # Text that prints one figure per line (pdftotext without
+                # -layout): the figures of a row follow its label line by line.
+                previous.values.extend(row.values)
+                continue
+            rows.append(row)
     return rows
 
 
@@ -208,7 +216,8 @@ def recognise(doc: Document) -> Found:
         if t4_armed:
             t4_armed -= 1
 
-        m2 = L.match_table2(own) if own else None
+        # A row of figures with no label of its own takes the label line above it.
+        m2 = L.match_table2(own or (L.norm(pending_before[-1]) if pending_before else ""))
         m3 = label_match(own, pending_before, found) if m2 is None else (L.match_table3(own) if own else None)
         if m2 and (m3 is None or m2[1] >= m3[1]):
             key = m2[0]

@@ -84,3 +84,29 @@ def test_encoding_undeclared_gbk_is_detected():
 def test_encoding_utf8_bom():
     d = decode("\ufeff年度报告".encode("utf-8"))
     assert d.text == "年度报告"
+
+
+@pytest.mark.parametrize("title,agency,year", [
+    ("平武县人民政府办公室2023年政府信息公开工作年度报告", "平武县人民政府办公室", 2023),
+    ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅", 2019),
+    ("关于原州区开城镇2022年度政府信息公开工作年度报告", "原州区开城镇", 2022),
+    ("《淮安市人民政府2024年政府信息公开工作年度报告》", "淮安市人民政府", 2024),
+    ("政府信息公开工作年度报告（2023年）", None, 2023),
+])
+def test_agency_and_year_from_titles(title, agency, year):
+    from parsers import meta
+
+    assert meta.agency_of(title) == agency
+    assert meta.year_of(title, "", None) == year
+
+
+@pytest.mark.parametrize("text,date", [
+    ("发布日期：2020-01-31", "2020-01-31"), ("发布时间: 2012-04-18 00:00", "2012-04-18"),
+    ("平武县人民政府办公室\n2024年1月22日", "2024-01-22"), ("二○一二年二月二十日", "2012-02-20"),
+])
+def test_publication_dates(text, date):
+    from parsers import meta
+    from parsers.model import Block, Document
+
+    doc = Document("text", [Block(line) for line in text.split("\n")])
+    assert meta.published_of(doc, text) == date

@@ -93,11 +93,14 @@ def extract(data: bytes) -> Document:
                 doc.notes.append(f"page {i + 1} is damaged and was skipped")
                 continue
             try:
-                height = page.get_height()
+                width, height = page.get_size()
                 chars = read_chars(page, height)
                 hrules, vrules = read_rules(page, height)
+                rotation = page.get_rotation()
             finally:
                 page.close()
+            if rotation:
+                chars, hrules, vrules, height = upright(rotation, width, height, chars, hrules, vrules)
             n_chars += sum(1 for c in chars if _CJK.match(c.ch) or c.ch.isalnum())
             pages.append((i + 1, height, chars, hrules, vrules))
         try:
@@ -144,6 +147,26 @@ def scanned(data: bytes) -> Document:
     except ImportError:
         raise ExtractError("PDF has no text layer (a scan) and OCR is not available") from None
     return ocr.extract_pdf(data)
+
+
+def upright(rotation: int, width: float, height: float, chars: list[Char], hs: list[Rule], vs: list[Rule]):
+    """Page geometry as the page is shown: a page whose /Rotate turns it (a
+    landscape table, a scan fed sideways) is read in its displayed orientation.
+    Returns chars, horizontal rules, vertical rules and the displayed height."""
+    W, H = width, height  # noqa: N806 - the page's unrotated size
+    if rotation == 90:    # shown turned clockwise: x' = H - top, y' = x
+        chars = [Char(c.ch, H - c.bottom, c.x0, H - c.top, c.x1) for c in chars]
+        hs, vs = ([Rule(v.pos, H - v.end, H - v.start) for v in vs], [Rule(H - h.pos, h.start, h.end) for h in hs])
+        return chars, hs, vs, W
+    if rotation == 270:   # shown turned anticlockwise: x' = top, y' = W - x
+        chars = [Char(c.ch, c.top, W - c.x1, c.bottom, W - c.x0) for c in chars]
+        hs, vs = ([Rule(W - v.pos, v.start, v.end) for v in vs], [Rule(h.pos, W - h.end, W - h.start) for h in hs])
+        return chars, hs, vs, W
+    if rotation == 180:
+        chars = [Char(c.ch, W - c.x1, H - c.bottom, W - c.x0, H - c.top) for c in chars]
+        hs = [Rule(H - h.pos, W - h.end, W - h.start) for h in hs]
+        vs = [Rule(W - v.pos, H - v.end, H - v.start) for v in vs]
+    return chars, hs, vs, H
 
 
 def read_chars(page, height: float) -> list[Char]:
