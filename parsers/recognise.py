@@ -169,84 +169,112 @@ def label_match(own: str, pending: list[str], found: Found) -> tuple[str, int] |
 
 def recognise(doc: Document) -> Found:
     rows = rows_of(doc)
-    found = Found(form_hint=form_hint(rows))
-    t2_form = found.form_hint or "2021"
-    pending: list[str] = []
-    t4_armed = 0  # rows left in which a header of table 4 can still be followed by its figures
-    t4_buffer: list[Cell] = []
+    return Recogniser(form_hint(rows)).run(rows)
 
-    for row in rows:
-        own = L.norm(row.label)
-        if not row.values:
-            # A label broken over lines whose figures follow; sentences are not labels.
-            if len(row.label) <= 40 and not re.search(r"[。；;]", row.label):
-                pending = (pending + [row.label])[-4:]
-            else:
-                pending = []
-            if any(w in own for w in L.TABLE4_HEADER_WORDS):
-                t4_armed = 12
-                t4_buffer = []
-            elif t4_armed:
-                t4_armed -= 1
-            continue
-        pending_before = pending
-        pending = []
 
-        # Table 4, one row per block: 行政复议 | 5 figures
+class Recogniser:
+    """One pass over the rows in document order, keeping the little state a
+    reader keeps: the label lines just read, and whether a table-4 header was
+    just seen."""
+
+    T4_REACH = 12  # rows after a table-4 header in which its figures may still come
+
+    def __init__(self, hint: str | None):
+        self.found = Found(form_hint=hint)
+        self.t2_form = hint or "2021"
+        self.pending: list[str] = []  # label lines without figures, nearest last
+        self.t4_armed = 0
+        self.t4_buffer: list[Cell] = []
+
+    def run(self, rows: list[Row]) -> Found:
+        for row in rows:
+            own = L.norm(row.label)
+            if not row.values:
+                self.label_line(row, own)
+                continue
+            pending, self.pending = self.pending, []
+            if self.table4_block_row(row, own) or self.table4_figures(row, own):
+                continue
+            if self.t4_armed:
+                self.t4_armed -= 1
+            # A row of figures with no label of its own takes the label line above it.
+            m2 = L.match_table2(own or (L.norm(pending[-1]) if pending else ""))
+            m3 = label_match(own, pending, self.found) if m2 is None else (L.match_table3(own) if own else None)
+            if m2 and (m3 is None or m2[1] >= m3[1]):
+                self.table2_row(row, m2[0])
+            elif m3:
+                self.table3_row(row, m3[0])
+        return self.found
+
+    def label_line(self, row: Row, own: str) -> None:
+        # A label broken over lines whose figures follow; sentences are not labels.
+        if len(row.label) <= 40 and not re.search(r"[。；;]", row.label):
+            self.pending = (self.pending + [row.label])[-4:]
+        else:
+            self.pending = []
+        if any(w in own for w in L.TABLE4_HEADER_WORDS):
+            self.t4_armed = self.T4_REACH
+            self.t4_buffer = []
+        elif self.t4_armed:
+            self.t4_armed -= 1
+
+    def table4_block_row(self, row: Row, own: str) -> bool:
+        """Table 4 printed one row per block: 行政复议 | five figures."""
         block = L.table4_block(own) if own else None
-        if (block and block not in found.table4 and not L.match_table3(own) and "行政诉讼" not in own[4:]
-                and not any(w in own for w in L.TABLE4_HEADER_WORDS[:3]) and (row.has_number or len(row.values) == 5)):
-            figures = pick(row.values, 5, row.table is None)
-            if figures:
-                found.table4[block] = figures
-                continue
-        # Table 4, the 15 figures under their header
-        if t4_armed and (not own or any(w in own for w in L.TABLE4_HEADER_WORDS)) and not found.table4:
-            t4_buffer.extend(row.values)
-            if len([c for c in t4_buffer]) >= _T4_FIGURES:
-                figures = pick(t4_buffer, _T4_FIGURES, row.table is None)
-                if figures:
-                    for b, block in enumerate(L.TABLE4_BLOCKS):
-                        found.table4[block] = figures[5 * b: 5 * b + 5]
-                else:
-                    found.problems.append(f"table4: {len(t4_buffer)} cells under its header, expected 15 ({row.source})")
-                t4_armed = 0
-                t4_buffer = []
-            continue
-        if t4_armed:
-            t4_armed -= 1
+        if (not block or block in self.found.table4 or L.match_table3(own) or "行政诉讼" in own[4:]
+                or any(w in own for w in L.TABLE4_HEADER_WORDS[:3])
+                or not (row.has_number or len(row.values) == 5)):
+            return False
+        figures = pick(row.values, 5, row.table is None)
+        if figures:
+            self.found.table4[block] = figures
+        return bool(figures)
 
-        # A row of figures with no label of its own takes the label line above it.
-        m2 = L.match_table2(own or (L.norm(pending_before[-1]) if pending_before else ""))
-        m3 = label_match(own, pending_before, found) if m2 is None else (L.match_table3(own) if own else None)
-        if m2 and (m3 is None or m2[1] >= m3[1]):
-            key = m2[0]
-            cols = L.TABLE2_COLUMNS[t2_form].get(key)
-            if cols is None or key in found.table2:
-                continue
-            figures = pick(row.values, len(cols), row.table is None)
-            if figures is None and row.has_number:
-                # The other form's column count: the header hint was missing.
-                other = "2019" if t2_form == "2021" else "2021"
-                alt = L.TABLE2_COLUMNS[other].get(key)
-                if alt and pick(row.values, len(alt), row.table is None) and not found.table2:
-                    t2_form = other
-                    found.form_hint = found.form_hint or other
-                    figures = pick(row.values, len(alt), row.table is None)
-            if figures is not None:
-                found.table2[key] = figures
+    def table4_figures(self, row: Row, own: str) -> bool:
+        """The fifteen figures under a table-4 header, in one row or several."""
+        if not self.t4_armed or self.found.table4 or (own and not any(w in own for w in L.TABLE4_HEADER_WORDS)):
+            return False
+        self.t4_buffer.extend(row.values)
+        if len(self.t4_buffer) >= _T4_FIGURES:
+            figures = pick(self.t4_buffer, _T4_FIGURES, row.table is None)
+            if figures:
+                for b, block in enumerate(L.TABLE4_BLOCKS):
+                    self.found.table4[block] = figures[5 * b: 5 * b + 5]
             else:
-                found.problems.append(f"table2 {key}: {len(row.values)} cells, cannot tell its figures ({row.source})")
-        elif m3:
-            key = m3[0]
-            if key in found.table3:
-                continue
-            if not row.has_number and not any(c.text.strip() for c in row.values) and len(row.values) < len(L.APPLICANTS):
-                continue  # a header row that names a form row, not a row of figures
-            figures = pick(row.values, len(L.APPLICANTS), row.table is None)
+                self.found.problems.append(
+                    f"table4: {len(self.t4_buffer)} cells under its header, expected 15 ({row.source})")
+            self.t4_armed = 0
+            self.t4_buffer = []
+        return True
+
+    def table2_row(self, row: Row, key: str) -> None:
+        found = self.found
+        cols = L.TABLE2_COLUMNS[self.t2_form].get(key)
+        if cols is None or key in found.table2:
+            return
+        figures = pick(row.values, len(cols), row.table is None)
+        if figures is None and row.has_number and not found.table2:
+            # The other form's column count: the header that names the form was missing.
+            other = "2019" if self.t2_form == "2021" else "2021"
+            alt = L.TABLE2_COLUMNS[other].get(key)
+            figures = pick(row.values, len(alt), row.table is None) if alt else None
             if figures is not None:
-                found.table3[key] = figures
-            else:
-                found.table3_partial.append(key)
-                found.problems.append(f"table3 {key}: {len(row.values)} cells, expected 7 ({row.source})")
-    return found
+                self.t2_form = other
+                found.form_hint = found.form_hint or other
+        if figures is not None:
+            found.table2[key] = figures
+        else:
+            found.problems.append(f"table2 {key}: {len(row.values)} cells, cannot tell its figures ({row.source})")
+
+    def table3_row(self, row: Row, key: str) -> None:
+        found = self.found
+        if key in found.table3:
+            return
+        if not row.has_number and not any(c.text.strip() for c in row.values) and len(row.values) < len(L.APPLICANTS):
+            return  # a header row that names a form row, not a row of figures
+        figures = pick(row.values, len(L.APPLICANTS), row.table is None)
+        if figures is not None:
+            found.table3[key] = figures
+        else:
+            found.table3_partial.append(key)
+            found.problems.append(f"table3 {key}: {len(row.values)} cells, expected 7 ({row.source})")
