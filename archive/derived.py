@@ -1,0 +1,131 @@
+"""What the archive derives from resolved reports: cross-year checks, the
+wide views of the three tables with the form's Chinese labels, and full-text
+search over the reports' text.
+
+Everything here is rebuilt from `reports`, `cells` and `sections`; running
+it twice gives the same tables.
+"""
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from parsers.labels import APPLICANTS, TABLE3_ROWS, TABLE4_BLOCKS, TABLE4_COLUMNS
+
+APPLICANT_LABELS = dict(zip(APPLICANTS, ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他组织", "总计")))
+TABLE4_LABELS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉"}
+TABLE4_COLUMN_LABELS = dict(zip(TABLE4_COLUMNS, ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")))
+TABLE2_COLUMNS = {  # (row, column) -> label, both forms
+    ("rules", "issued"): "规章_本年制发", ("rules", "repealed"): "规章_本年废止", ("rules", "in_force"): "规章_现行有效",
+    ("normative_docs", "issued"): "规范性文件_本年制发", ("normative_docs", "repealed"): "规范性文件_本年废止",
+    ("normative_docs", "in_force"): "规范性文件_现行有效", ("licensing", "decisions"): "行政许可_处理决定",
+    ("penalty", "decisions"): "行政处罚_处理决定", ("coercion", "decisions"): "行政强制_处理决定",
+    ("fees", "amount_10k_yuan"): "行政事业性收费_万元",
+}
+CROSS_YEAR = "cross_year"
+
+
+def cross_year_checks(db: sqlite_utils.Database) -> int:
+    """Per body, last year's 结转下年度 = this year's 上年结转, and last year's
+    现行有效 + this year's 制发 − 废止 = this year's 现行有效. The result is a
+    check on the later year's report; printed values are not touched."""
+    db["checks"].delete_where("check_id like ?", [CROSS_YEAR + ".%"])
+    value = {}
+    for r in db.query("select c.report_id, c.tbl, c.row, c.col, c.value from cells c "
+                      "where (c.tbl = 'table3' and c.row in ('carried_over', 'carried_forward') and c.col = 'total') "
+                      "or (c.tbl = 'table2' and c.col in ('issued', 'repealed', 'in_force'))"):
+        value[(r["report_id"], r["tbl"], r["row"], r["col"])] = r["value"]
+    pairs = db.query("select this.id as this, last.id as last, this.year as year from reports this "
+                     "join reports last on last.body_id = this.body_id and last.year = this.year - 1")
+    rows = []
+    for p in pairs:
+        this, last, year = p["this"], p["last"], p["year"]
+        before = value.get((last, "table3", "carried_forward", "total"))
+        now = value.get((this, "table3", "carried_over", "total"))
+        rows.append(row(this, f"{CROSS_YEAR}.carried_over", before, now,
+                        f"{year - 1} 结转下年度 {fmt(before)}, {year} 上年结转 {fmt(now)}"))
+        for kind in ("rules", "normative_docs"):
+            start = value.get((last, "table2", kind, "in_force"))
+            issued = value.get((this, "table2", kind, "issued"))
+            repealed = value.get((this, "table2", kind, "repealed"))
+            end = value.get((this, "table2", kind, "in_force"))
+            expected = None if None in (start, issued, repealed) else start + issued - repealed
+            rows.append(row(this, f"{CROSS_YEAR}.in_force.{kind}", expected, end,
+                            f"{year - 1} 现行有效 {fmt(start)} + {year} 制发 {fmt(issued)} − 废止 {fmt(repealed)} "
+                            f"= {fmt(expected)}, {year} 现行有效 {fmt(end)}"))
+    db["checks"].insert_all(rows)
+    return len(rows)
+
+
+def row(report_id: int, check_id: str, want, got, detail: str) -> dict:
+    passed = None if want is None or got is None else int(abs(want - got) < 1e-6)
+    return {"report_id": report_id, "check_id": check_id, "passed": passed, "detail": detail}
+
+
+def fmt(v) -> str:
+    if v is None:
+        return "?"
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """Wide views of tables 2, 3 and 4, one row per report, columns named as the form prints them."""
+    def pivot(name: str, columns: dict[tuple[str, str], str], tbl: str) -> None:
+        cols = ",\n  ".join(f"max(case when c.row = '{r}' and c.col = '{k}' then c.value end) as \"{label}\""
+                            for (r, k), label in columns.items())
+        db.execute(f"drop view if exists {name}")
+        db.execute(f"""create view {name} as select r.id as report_id, b.name as 机关, b.province as 省份,
+  b.level as 层级, r.year as 年度, r.format as 格式,
+  {cols}
+from reports r join bodies b on b.id = r.body_id left join cells c on c.report_id = r.id and c.tbl = '{tbl}'
+group by r.id""")
+
+    pivot("table2_wide", TABLE2_COLUMNS, "table2")
+    t3 = {(row_key, col): f"{short_label(full)}_{APPLICANT_LABELS[col]}"
+          for row_key, (full, _) in TABLE3_ROWS.items() for col in APPLICANTS}
+    pivot("table3_wide", t3, "table3")
+    t4 = {(b, c): f"{TABLE4_LABELS[b]}_{TABLE4_COLUMN_LABELS[c]}" for b in TABLE4_BLOCKS for c in TABLE4_COLUMNS}
+    pivot("table4_wide", t4, "table4")
+
+
+def short_label(full: str) -> str:
+    return {"部分公开区分处理的只计这一情形不计其他情形": "部分公开", "其他": "其他处理",
+            "总计": "办理结果总计"}.get(full, full)
+
+
+_CJK = re.compile(r"([\u3400-\u9fff\uf900-\ufaff])")
+
+
+def spaced(text: str) -> str:
+    """Every CJK character a token of its own, for the short-term index."""
+    return _CJK.sub(r" \1 ", text)
+
+
+def build_search(db: sqlite_utils.Database) -> None:
+    """Two full-text indexes over the report sections: a trigram index for terms
+    of three characters or more, and an index with one token per character so
+    that one- and two-character terms (复议, 诉讼) are found as phrases."""
+    for name in ("sections_fts", "sections_chars"):
+        db.execute(f"drop table if exists {name}")
+    db.execute("create virtual table sections_fts using fts5(heading, text, content='sections', "
+               "content_rowid='rowid', tokenize='trigram')")
+    db.execute("insert into sections_fts(sections_fts) values ('rebuild')")
+    db.execute("create virtual table sections_chars using fts5(text, tokenize='unicode61')")
+    with db.conn:
+        db.conn.executemany("insert into sections_chars(rowid, text) values (?, ?)",
+                            ((r["rowid"], spaced(r["heading"] + "\n" + r["text"]))
+                             for r in db.query("select rowid, heading, text from sections")))
+
+
+def search(db: sqlite_utils.Database, term: str, limit: int = 50) -> list[dict]:
+    """Sections whose text holds `term`, through the index that can find it."""
+    term = term.strip()
+    if len(term) >= 3:
+        sql = ("select s.report_id, s.number, s.heading from sections_fts f join sections s on s.rowid = f.rowid "
+               "where sections_fts match ? order by rank limit ?")
+        return [dict(r) for r in db.query(sql, ['"' + term.replace('"', '""') + '"', limit])]
+    phrase = '"' + " ".join(term).replace('"', '""') + '"'
+    sql = ("select s.report_id, s.number, s.heading from sections_chars f join sections s on s.rowid = f.rowid "
+           "where sections_chars match ? order by rank limit ?")
+    return [dict(r) for r in db.query(sql, [phrase, limit])]
