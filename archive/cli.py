@@ -3,6 +3,7 @@
     nianbao parse FILE...      report JSON, one line per file (see the parse contract)
     nianbao demo [PATH...]     parse sample reports and print a readable summary
     nianbao portals            list, filter and validate the portal registry
+    nianbao serve              Datasette on the archive, read-only
 """
 from __future__ import annotations
 
@@ -132,6 +133,20 @@ def cmd_portals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from archive import site
+
+    db = Path(args.data) / "archive.db"
+    if not db.is_file():
+        print(f"nianbao serve: no archive at {db}; crawl and build first", file=sys.stderr)
+        return 1
+    cmd = site.serve_command(db, port=args.port, host=args.host)
+    print(f"Serving {db} read-only at http://{args.host}:{args.port}/", flush=True)
+    return subprocess.call(cmd)
+
+
 def add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--registry", metavar="FILE", help="a registry CSV in the built-in format (default: built-in)")
     p.add_argument("--province", help="only portals of this province, e.g. 云南")
@@ -158,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--validate", action="store_true", help="report every broken row; exit 1 if any")
     r.add_argument("--csv", action="store_true", help="print the selection as registry CSV")
     r.set_defaults(func=cmd_portals)
+    sv = sub.add_parser("serve", help="serve the archive with Datasette, read-only")
+    sv.add_argument("--data", default="data", metavar="DIR", help="folder holding archive.db and blobs (default ./data)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8001)
+    sv.set_defaults(func=cmd_serve)
     return ap
 
 
