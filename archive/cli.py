@@ -3,6 +3,8 @@
     nianbao parse FILE...      report JSON, one line per file (see the parse contract)
     nianbao demo [PATH...]     parse sample reports and print a readable summary
     nianbao portals            list, filter and validate the portal registry
+    nianbao crawl              crawl the registry's portals into the archive
+    nianbao build              parse what was crawled into the archive's report tables
     nianbao serve              Datasette on the archive, read-only
 """
 from __future__ import annotations
@@ -133,6 +135,45 @@ def cmd_portals(args: argparse.Namespace) -> int:
     return 0
 
 
+FAST = {  # politeness off: only for the sample portal and benchmarks on this machine
+    "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "NIANBAO_RETRY_BACKOFF": 0, "ROBOTSTXT_OBEY": True,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "LOG_LEVEL": "WARNING",
+}
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler import registry
+    from crawler.run import crawl
+
+    reg = registry.load(args.registry)
+    for problem in reg.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    portals = reg.select(province=args.province, level=args.level, platform=args.platform, ids=args.site)
+    if not portals:
+        print("nianbao crawl: no portal matches the selection", file=sys.stderr)
+        return 1
+    overrides = dict(FAST) if args.fast else {}
+    if args.contact:
+        overrides["USER_AGENT"] = f"nianbao (+{args.contact}; annual-report archive)"
+    data = Path(args.data)
+    print(f"Crawling {len(portals)} portals into {data} …", flush=True)
+    run_id, summary = crawl(portals, data, Path(args.job) if args.job else None, overrides)
+    print(f"\nrun {run_id}")
+    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} {'failed':>6}")
+    for pid, c in summary.items():
+        print(f"{pid:<28} {c['reports']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
+              f"{c['blocked']:>7} {c['failed']:>6}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from archive.build import build
+
+    stats = build(Path(args.data), registry_path=args.registry)
+    print(", ".join(f"{k} {v}" for k, v in stats.items()))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -173,6 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--validate", action="store_true", help="report every broken row; exit 1 if any")
     r.add_argument("--csv", action="store_true", help="print the selection as registry CSV")
     r.set_defaults(func=cmd_portals)
+    c = sub.add_parser("crawl", help="crawl the registry's portals into the archive")
+    add_selection(c)
+    c.add_argument("--data", default="data", metavar="DIR", help="folder holding archive.db, blobs and WARC (default ./data)")
+    c.add_argument("--job", metavar="DIR", help="job folder: makes the crawl resumable after a kill")
+    c.add_argument("--contact", help="contact URL or e-mail for the User-Agent")
+    c.add_argument("--fast", action="store_true", help="politeness off (for local test sites and benchmarks only)")
+    c.set_defaults(func=cmd_crawl)
+    b = sub.add_parser("build", help="parse every stored report file not yet parsed by this parser version")
+    b.add_argument("--data", default="data", metavar="DIR")
+    b.add_argument("--registry", metavar="FILE", help="registry the crawl used (for body names, levels, provinces)")
+    b.set_defaults(func=cmd_build)
     sv = sub.add_parser("serve", help="serve the archive with Datasette, read-only")
     sv.add_argument("--data", default="data", metavar="DIR", help="folder holding archive.db and blobs (default ./data)")
     sv.add_argument("--host", default="127.0.0.1")
