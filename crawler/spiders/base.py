@@ -35,8 +35,8 @@ import scrapy
 from crawler.items import ReportItem
 
 REPORT_TITLE = re.compile(
-    r"((?:19|20)\d{2})\s*年度?.{0,30}?(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)"
-    r"|(?:政府|政务)?信息公开(?:工作)?年度报告.{0,6}?((?:19|20)\d{2})")
+    r"((?:19|20)\d{2})\s*年度?.{0,30}?(?:信息|政务)公开(?:工作)?(?:年度)?(?:报告|年报)"
+    r"|(?:信息|政务)公开(?:工作)?年度报告.{0,6}?((?:19|20)\d{2})")
 REPORT_CONTENT = ("第二十条第", "本年新收政府信息公开申请数量", "政府信息公开行政复议")
 COLUMN_TEXT = re.compile(r"(?:政府)?信息公开(?:工作)?年(?:度)?报|年度报告|年报")
 COLUMN_TOKENS = re.compile(r"zfxxgknb|xxgknb|gknb|ndbg|xxgkndbg|zfxxgkbg|zfgknb|xxgk_nb|niandubaogao|annualreport",
