@@ -153,6 +153,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print("nianbao crawl: no portal matches the selection", file=sys.stderr)
         return 1
     overrides = dict(FAST) if args.fast else {}
+    for item in args.setting or []:
+        key, _, value = item.partition("=")
+        overrides[key.strip()] = value.strip()
     if args.contact:
         overrides["USER_AGENT"] = f"nianbao (+{args.contact}; annual-report archive)"
     data = Path(args.data)
@@ -220,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--job", metavar="DIR", help="job folder: makes the crawl resumable after a kill")
     c.add_argument("--contact", help="contact URL or e-mail for the User-Agent")
     c.add_argument("--fast", action="store_true", help="politeness off (for local test sites and benchmarks only)")
+    c.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="a Scrapy setting for this crawl")
     c.set_defaults(func=cmd_crawl)
     b = sub.add_parser("build", help="parse every stored report file not yet parsed by this parser version")
     b.add_argument("--data", default="data", metavar="DIR")

@@ -2,10 +2,14 @@
 
     summary = crawl(portals, data_dir=Path("data"), job_dir=Path("data/jobs/x"))
 
-With a job folder the crawl is resumable: Scrapy keeps each portal's queue
-and seen-requests there (JOBDIR), and the run id is stored there too, so a
+With a job folder the crawl is resumable: the run id is kept there, so a
 crawl killed (even with SIGKILL) and started again with the same job folder
-continues the same run; captures already recorded are not recorded twice.
+continues the same run. The resumed crawl walks the portals again, but every
+page the run already stored is served from the archive instead of being
+fetched (crawler.middlewares.Recorder), so nothing is captured twice; what
+was in flight when the crawl died is fetched now, so nothing is lost.
+(Scrapy's own JOBDIR is not used: a request popped from its disk queue and
+in flight at a SIGKILL is gone from the queue for good.)
 """
 from __future__ import annotations
 
@@ -27,17 +31,19 @@ def spider_class(platform: str):
     return getattr(module, f"{platform.capitalize()}Spider")
 
 
-def run_id_for(job_dir: Path | None) -> str:
+def run_id_for(job_dir: Path | None) -> tuple[str, int]:
+    """The run id, and how many times this run has been resumed before (0 for a new run)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     fresh = f"{stamp}-{uuid.uuid4().hex[:6]}"
     if job_dir is None:
-        return fresh
+        return fresh, 0
     job_dir.mkdir(parents=True, exist_ok=True)
-    marker = job_dir / "run-id"
-    if marker.exists():
-        return marker.read_text().strip()
-    marker.write_text(fresh)
-    return fresh
+    marker, starts = job_dir / "run-id", job_dir / "starts"
+    if not marker.exists():
+        marker.write_text(fresh)
+    resumed = int(starts.read_text()) if starts.exists() else 0
+    starts.write_text(str(resumed + 1))
+    return marker.read_text().strip(), resumed
 
 
 def base_settings(data_dir: Path, run_id: str, overrides: dict | None) -> Settings:
@@ -53,20 +59,16 @@ def crawl(portals: list[Portal], data_dir: Path, job_dir: Path | None = None,
           overrides: dict | None = None) -> tuple[str, dict]:
     """Crawl the portals; returns the run id and a summary per portal."""
     data_dir = Path(data_dir)
-    run_id = run_id_for(job_dir)
+    run_id, resumed = run_id_for(job_dir)
     settings = base_settings(data_dir, run_id, overrides)
+    settings.set("NIANBAO_RESUMED", resumed, priority="cmdline")
     store = CaptureStore(data_dir)
     store.open_run(run_id, [p.id for p in portals], {k: v for k, v in (overrides or {}).items()
                                                      if isinstance(v, (str, int, float, bool))},
                    settings.get("CRAWLER_VERSION"))
     process = CrawlerProcess(settings, install_root_handler=True)
     for portal in portals:
-        cls = spider_class(portal.platform)
-        if job_dir is not None:
-            # Each portal keeps its own request queue: a per-crawler JOBDIR.
-            cls = type(cls.__name__, (cls,), {"custom_settings": {**(cls.custom_settings or {}),
-                                                                  "JOBDIR": str(job_dir / portal.id)}})
-        process.crawl(cls, portal=portal, run_id=run_id)
+        process.crawl(spider_class(portal.platform), portal=portal, run_id=run_id)
     process.start()
     store.close_run(run_id)
     return run_id, summary(store, run_id, [p.id for p in portals])
