@@ -6,6 +6,7 @@
     nianbao crawl              crawl the registry's portals into the archive
     nianbao build              parse what was crawled into the archive's report tables
     nianbao serve              Datasette on the archive, read-only
+    nianbao export OUT         a versioned release for researchers (SQLite, CSV, Parquet, data dictionary)
 """
 from __future__ import annotations
 
@@ -157,16 +158,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         key, _, value = item.partition("=")
         overrides[key.strip()] = value.strip()
     if args.contact:
-        overrides["USER_AGENT"] = f"nianbao (+{args.contact}; annual-report archive)"
+        overrides["NIANBAO_CONTACT"] = args.contact
     data = Path(args.data)
     print(f"Crawling {len(portals)} portals into {data} …", flush=True)
-    run_id, summary = crawl(portals, data, Path(args.job) if args.job else None, overrides)
-    print(f"\nrun {run_id}")
-    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} {'failed':>6}")
-    for pid, c in summary.items():
-        print(f"{pid:<28} {c['reports']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
-              f"{c['blocked']:>7} {c['failed']:>6}")
-    return 0
+    result = crawl(portals, data, Path(args.job) if args.job else None, overrides)
+    print(f"\nrun {result['run_id']} {result['status']}{' (resumed)' if result['resumed'] else ''}")
+    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} "
+          f"{'failed':>6} {'offsite':>7}")
+    for pid, c in result["portals"].items():
+        print(f"{pid:<28} {c['found']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
+              f"{c['blocked']:>7} {c['failed']:>6} {c['offsite']:>7}")
+    return 0 if result["status"] == "finished" else 2
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -174,6 +176,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     stats = build(Path(args.data), registry_path=args.registry)
     print(", ".join(f"{k} {v}" for k, v in stats.items()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.export import export
+
+    release = export(Path(args.data), Path(args.out))
+    print(f"Release written to {release}")
     return 0
 
 
@@ -229,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data", default="data", metavar="DIR")
     b.add_argument("--registry", metavar="FILE", help="registry the crawl used (for body names, levels, provinces)")
     b.set_defaults(func=cmd_build)
+    e = sub.add_parser("export", help="write a versioned release of the archive for researchers")
+    e.add_argument("out", metavar="OUT", help="folder to write the release into")
+    e.add_argument("--data", default="data", metavar="DIR")
+    e.set_defaults(func=cmd_export)
     sv = sub.add_parser("serve", help="serve the archive with Datasette, read-only")
     sv.add_argument("--data", default="data", metavar="DIR", help="folder holding archive.db and blobs (default ./data)")
     sv.add_argument("--host", default="127.0.0.1")
