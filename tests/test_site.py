@@ -6,43 +6,16 @@ import hashlib
 import json
 
 import pytest
-import sqlite_utils
 from datasette.app import Datasette
 
-from archive import derived, reports, site
-from parsers import PARSER_VERSION, parse_bytes
+from archive import site
 
-from .conftest import FIXTURES
-
-CASES = ("docx-merged-pingwu", "html-gbk-wordpaste-pingwu", "text-2021-single-other-row",
-         "docx-nested-pingan", "pdf-unruled-biaokou")
-
+from .conftest import build_fixture_archive
 
 @pytest.fixture(scope="module")
 def datasette(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
-    db = sqlite_utils.Database(data / "archive.db")
-    reports.ensure_schema(db)
-    sources = []
-    for case in CASES:
-        raw = next((FIXTURES / "parse" / case).glob("input.*")).read_bytes()
-        sha = hashlib.sha256(raw).hexdigest()
-        blob = data / "blobs" / sha[:2] / sha[2:4] / sha
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        blob.write_bytes(raw)
-        report = parse_bytes(raw, case)
-        if case == "text-2021-single-other-row":
-            # Its prose disagrees with its table (a failed check); give it a body of its own
-            # so that it is not merged with the other pingwu 2023 sources.
-            report["agency"] = "测试镇人民政府"
-        reports.record_parse(db, sha, report)
-        sources.append(reports.Source(sha, url=f"http://example.gov.cn/{case}"))
-    reports.resolve(db, sources, PARSER_VERSION)
-    derived.cross_year_checks(db)
-    derived.create_views(db)
-    derived.build_search(db)
-    db.close()
-    return Datasette(immutables=[str(data / "archive.db")], metadata=site.metadata(),
+    db = build_fixture_archive(tmp_path_factory.mktemp("data"))
+    return Datasette(immutables=[str(db)], metadata=site.metadata(),
                      template_dir=str(site.TEMPLATES), plugins_dir=str(site.PLUGINS))
 
 
