@@ -97,14 +97,13 @@ class CaptureStore:
             if isinstance(row.get(k), (dict, list)):
                 row[k] = json.dumps(row[k], ensure_ascii=False)
         with self.db.conn:
-            self.db["captures"].insert(row, ignore=True)
+            insert_or_ignore(self.db, "captures", row)
         found = list(self.db.query("select id from captures where key = ?", [row["key"]]))
         return found[0]["id"] if found else None
 
     def note_blob(self, digest: str, size: int, mime: str | None) -> None:
         with self.db.conn:
-            self.db["blobs"].insert({"sha256": digest, "size": size, "mime": mime, "first_seen": now()},
-                                    pk="sha256", ignore=True)
+            insert_or_ignore(self.db, "blobs", {"sha256": digest, "size": size, "mime": mime, "first_seen": now()})
 
     def summary(self, run_id: str) -> dict[str, dict[str, int]]:
         """Per portal: reports found and captures by outcome, for the crawl's closing table."""
@@ -116,6 +115,14 @@ class CaptureStore:
                                "and report_title is not null group by portal", [run_id]):
             out.setdefault(r["portal"] or "", {})["reports"] = r["n"]
         return out
+
+
+def insert_or_ignore(db: sqlite_utils.Database, table: str, row: dict) -> None:
+    """INSERT OR IGNORE in plain SQL: sqlite-utils' insert(ignore=True) looks up the
+    row it did not insert by a stale rowid and raises IndexError."""
+    cols = list(row)
+    db.execute(f"insert or ignore into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+               f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

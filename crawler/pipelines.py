@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from archive.captures import CaptureStore, now
+from archive.captures import CaptureStore, insert_or_ignore, now
 
 
 class FoundReports:
@@ -29,5 +29,5 @@ class FoundReports:
         row = asdict(item)
         row.update(key=f"{self.run_id}|{item.url}", run_id=self.run_id, found_at=now())
         with self.store.db.conn:
-            self.store.db["found_reports"].insert(row, ignore=True)  # a resumed run finds it again
+            insert_or_ignore(self.store.db, "found_reports", row)  # a resumed run finds it again
         return item
