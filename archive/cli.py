@@ -1,7 +1,7 @@
 """The `nianbao` command: one subcommand per job.
 
     nianbao parse FILE...      report JSON, one line per file (see the parse contract)
-    nianbao demo [PATH...]     parse sample reports and print a readable summary
+    nianbao demo               crawl the sample portal, build the archive, serve it
     nianbao portals            list, filter and validate the portal registry
     nianbao crawl              crawl the registry's portals into the archive
     nianbao build              parse what was crawled into the archive's report tables
@@ -18,10 +18,6 @@ import sys
 import threading
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-# What `nianbao demo` parses when given no paths: the dev corpus beside the
-# project when it is there, else the project's own parser fixtures.
-DEMO_SOURCES = (REPO.parent / "shared" / "corpus" / "dev" / "docs", REPO / "tests" / "fixtures" / "parse")
 
 
 @contextlib.contextmanager
@@ -51,6 +47,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from parsers import parse_file
     from parsers.report import empty
 
+    if args.summary:
+        return print_summaries(args.files)
     for path in args.files:
         limit = {"expired": False}
         try:
@@ -71,10 +69,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_files(paths: list[str]) -> list[Path]:
-    roots = [Path(p) for p in paths] or [next((d for d in DEMO_SOURCES if d.is_dir()), DEMO_SOURCES[-1])]
+def expand(paths: list[str]) -> list[Path]:
     files: list[Path] = []
-    for root in roots:
+    for root in map(Path, paths):
         if root.is_dir():
             files += sorted(p for p in root.rglob("*") if p.is_file() and p.name != "expected.json")
         elif root.is_file():
@@ -97,22 +94,53 @@ def summary_line(report: dict, name: str) -> str:
     return line
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def print_summaries(paths: list[str]) -> int:
     from parsers import parse_file
 
-    files = demo_files(args.paths)
-    if not files:
-        print("nianbao demo: no files to parse", file=sys.stderr)
-        return 1
-    print(f"Parsing {len(files)} report files ({files[0].parent})\n")
+    files = expand(paths)
     counts = {"parsed": 0, "error": 0}
     for path in files:
         report = parse_file(str(path))
         counts["error" if report.get("error") else "parsed"] += 1
         print(summary_line(report, path.parent.name if path.name.startswith("input.") else path.name))
-    print(f"\n{counts['parsed']} parsed, {counts['error']} with an error line. "
-          "`nianbao parse FILE` prints the full JSON of one report.")
+    print(f"\n{counts['parsed']} parsed, {counts['error']} with an error line.")
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start the sample portal, crawl it, build the archive, print what was found, serve it."""
+    from archive.build import build
+    from crawler import registry
+    from crawler.run import crawl
+    from crawler.sampleportal import SamplePortal
+
+    data = Path(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+    with SamplePortal(slow_seconds=1.0) as portal:
+        reg_path = data / "sample-portals.csv"
+        reg_path.write_text(portal.registry_csv(), encoding="utf-8")
+        portals = registry.load(reg_path).portals
+        print(f"Sample portal on 127.0.0.1:{portal.port}: {len(portals)} sites "
+              f"({', '.join(p.platform for p in portals)}). Crawling into {data} …", flush=True)
+        overrides = dict(FAST, DOWNLOAD_MAXSIZE=20 * 1024 * 1024, **portal.scrapy_settings())
+        run_id, summary = crawl(portals, data, None, overrides)
+    print(f"\n{'portal':<16} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} {'failed':>6}")
+    for pid, c in summary.items():
+        print(f"{pid:<16} {c['reports']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
+              f"{c['blocked']:>7} {c['failed']:>6}")
+    stats = build(data, registry_path=str(reg_path))
+    print(f"\nBuilt the archive: {stats['parsed']} files parsed ({stats['errors']} with an error), "
+          f"{stats['reports']} reports.")
+    import sqlite_utils
+
+    db = sqlite_utils.Database(data / "archive.db")
+    for r in db.query("select b.name, r.year, r.format, (select count(*) from report_sources s where s.report_id = r.id) "
+                      "as sources, (select count(*) from checks c where c.report_id = r.id and c.passed = 0) as failed "
+                      "from reports r join bodies b on b.id = r.body_id order by b.name, r.year"):
+        print(f"  {r['name']} {r['year']}  form {r['format']}  {r['sources']} source(s)  {r['failed']} failed checks")
+    if args.no_serve:
+        return 0
+    return cmd_serve(argparse.Namespace(data=str(data), host=args.host, port=args.port))
 
 
 def cmd_portals(args: argparse.Namespace) -> int:
@@ -158,17 +186,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         key, _, value = item.partition("=")
         overrides[key.strip()] = value.strip()
     if args.contact:
-        overrides["NIANBAO_CONTACT"] = args.contact
+        overrides["USER_AGENT"] = f"nianbao (+{args.contact}; annual-report archive)"
     data = Path(args.data)
     print(f"Crawling {len(portals)} portals into {data} …", flush=True)
-    result = crawl(portals, data, Path(args.job) if args.job else None, overrides)
-    print(f"\nrun {result['run_id']} {result['status']}{' (resumed)' if result['resumed'] else ''}")
-    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} "
-          f"{'failed':>6} {'offsite':>7}")
-    for pid, c in result["portals"].items():
-        print(f"{pid:<28} {c['found']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
-              f"{c['blocked']:>7} {c['failed']:>6} {c['offsite']:>7}")
-    return 0 if result["status"] == "finished" else 2
+    run_id, summary = crawl(portals, data, Path(args.job) if args.job else None, overrides)
+    print(f"\nrun {run_id}")
+    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} {'failed':>6}")
+    for pid, c in summary.items():
+        print(f"{pid:<28} {c['reports']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
+              f"{c['blocked']:>7} {c['failed']:>6}")
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -216,11 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
                    help="give up on one file after this long and print its error line (default 300; 0 = none)")
+    p.add_argument("--summary", action="store_true", help="one readable line per file instead of JSON "
+                                                          "(files or folders)")
     p.add_argument("--brief", action="store_true",
                    help="leave out `cells` (every cell's raw text, kind and source) and `sections`")
     p.set_defaults(func=cmd_parse)
-    d = sub.add_parser("demo", help="parse sample reports and print a readable summary")
-    d.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the sample reports)")
+    d = sub.add_parser("demo", help="crawl the sample portal, build the archive and serve it")
+    d.add_argument("--data", default="data/demo", metavar="DIR", help="where the demo archive goes (default data/demo)")
+    d.add_argument("--no-serve", action="store_true", help="stop after building (do not start Datasette)")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8001)
     d.set_defaults(func=cmd_demo)
     r = sub.add_parser("portals", help="list, filter and validate the portal registry")
     add_selection(r)

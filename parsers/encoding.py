@@ -86,9 +86,10 @@ def _strict(data: bytes, enc: str, tolerant_tail: bool = False) -> str | None:
         # A sample cut mid-character fails at its very end only.
         if tolerant_tail and e.start >= len(data) - 4:
             return data[: e.start].decode(enc, "replace")
-        # A page with a stray bad byte or two is still that encoding.
+        # A page with a few stray bytes (a footer pasted in another encoding)
+        # is still that encoding; a page in another encoding fails by the hundred.
         bad = data.decode(enc, "replace").count("\ufffd")
-        if bad <= max(2, len(data) // 5000):
+        if bad <= max(8, len(data) // 500):
             return data.decode(enc, "replace")
         return None
     except LookupError:

@@ -97,7 +97,7 @@ class PortalSpider(scrapy.Spider):
 
     def failed(self, failure):
         # Every failure is already a capture row (crawler.middlewares.Recorder).
-        self.logger.debug("fetch failed: %s", failure.value)
+        self.logger.debug("fetch failed: %s\n%s", failure.value, failure.getTraceback())
 
     # -- pages ---------------------------------------------------------------------------
 

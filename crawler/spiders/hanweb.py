@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from crawler.spiders.base import PortalSpider
+from crawler.spiders.base import PortalSpider, report_year
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 TOTAL = re.compile(r"(?:totalRecord|totalrecord)\s*[:=>]\s*['\"]?(\d+)", re.I)
@@ -75,5 +75,7 @@ class HanwebSpider(PortalSpider):
         for row in rows:
             for a in scrapy.Selector(text=row).xpath("//a[@href]"):
                 text = a.attrib.get("title") or " ".join(a.xpath(".//text()").getall())
+                if not report_year(text):
+                    continue  # other articles of the column
                 url = response.urljoin(a.attrib["href"])
                 yield self.request(url, self.parse_page, "detail", list_page=response.url, anchor=text)
