@@ -44,9 +44,10 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)  # atomic: readers see all of it or nothing
+            # Atomic: readers see all of it or nothing. No fsync: a killed crawl
+            # loses nothing written; only a machine crash could, and a resumed
+            # crawl fetches what its captures do not point to.
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
