@@ -51,6 +51,9 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.AllowedHosts": 500,
 }
 ITEM_PIPELINES = {"crawler.pipelines.FoundReports": 300}
+# A line per portal every few seconds: a crawl of the whole registry runs for hours.
+EXTENSIONS = {"crawler.progress.Progress": 500}
+NIANBAO_PROGRESS_INTERVAL = 10.0
 
 # The same request is fetched again in a later run; within a run, not twice.
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -23,6 +23,19 @@ def crawl(tmp_path, start: str, *settings: str) -> sqlite_utils.Database:
     return sqlite_utils.Database(tmp_path / "data" / "archive.db")
 
 
+def test_crawl_shows_progress_per_portal(tmp_path):
+    registry = tmp_path / "portals.csv"
+    registry.write_text("id,body,level,province,platform,start_urls,report_urls,hosts,tls_profile,ip_version,"
+                        "proxy_country,notes\nx,某县,county,四川,generic,http://www.nonexistent.invalid/,,,,,,\n",
+                        encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", "--registry", str(registry), "--data",
+                          str(tmp_path / "data"), "--fast", "-s", "NIANBAO_PROGRESS_INTERVAL=0.2"],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert run.returncode == 0
+    assert "[x] " in run.stderr and " fetched, " in run.stderr and " done" in run.stderr
+    assert "x " in run.stdout and "failed" in run.stdout  # the closing table per portal
+
+
 def test_dns_failure_is_a_capture(tmp_path):
     db = crawl(tmp_path, "http://www.nonexistent.invalid/nb/", "-s", "ROBOTSTXT_OBEY=False")
     rows = list(db.query("select outcome, error, status from captures where url like '%nonexistent%'"))
