@@ -2,27 +2,41 @@
 
 One row per request attempt and per redirect hop, in `<data>/archive.db`:
 
-    crawl_runs   one row per crawl run
-    captures     one row per fetch: what was asked, what came back, what it means
-    blobs        one row per stored body (sha256, size, MIME type, first seen)
+    crawl_runs     one row per crawl run (status running / finished / interrupted)
+    run_portals    one row per run and portal: when its spider ran, how it ended, its counts
+    captures       one row per fetch: what was asked, what came back, what it means
+    blobs          one row per stored body (sha256, size, MIME type, first seen)
+    found_reports  the report pages and attachments spiders named (crawler/pipelines.py)
 
 Outcome kinds (column `outcome`):
 
-    new            first successful fetch of this URL; a new blob
-    changed        the URL answered before with other bytes; a new version (new blob)
-    identical      200 with the same bytes as the last success; no new blob
-    not-modified   304 to a conditional GET; points to the last success's blob
+    new            2xx, first successful fetch of this URL; a new blob
+    changed        2xx, the URL answered before with other content; a new version (new blob)
+    identical      2xx with the same content as the last success; no new blob
+    not-modified   304 to our conditional GET; sha256 is the last success's blob
     gone           404 or 410 where the URL answered before
-    redirect       a 3xx hop (the next hop is its own row)
-    http-error     any other 4xx or 5xx
-    failed         no HTTP answer: DNS, TLS, timeout, refused connection, reset
-    robots-denied  robots.txt forbids the URL; nothing was fetched
-    blocked        an anti-bot challenge page (瑞数 412, 加速乐 521, …); never parsed
-    too-large      the body exceeded the download limit
+    redirect       a 3xx hop with a Location; final_url is where it points, the next hop is its own row
+    http-error     any other status (4xx, 5xx; every retry attempt is its own row)
+    failed         no HTTP answer; error_kind says dns, tls, timeout, connection or redirect-loop
+    robots-denied  robots.txt forbids the URL; nothing was sent
+    blocked        an anti-bot challenge page (瑞数 412 $_ts, 加速乐 521/512, "请稍候",
+                   a cookie-setting redirect loop); stored, never parsed, never retried
+    too-large      the body exceeded DOWNLOAD_MAXSIZE, on the wire or once decompressed
 
-Rows are keyed by URL and time and are never updated or deleted: a re-crawl
-adds rows. A resumed run does not duplicate a fetch: `key` (run, request
-fingerprint, hop) is unique and a second insert of it is ignored.
+Links to hosts outside the allowed set (*.gov.cn, the registry's hosts,
+NIANBAO_ALLOWED_HOSTS) are refused before any fetch: no capture, but counted
+per portal in run_portals.offsite.
+
+Two digests per body. `sha256` names the resource as served once its
+Content-Encoding (gzip, deflate, br, zstd) is undone: what the blob store keeps
+and the parsers read. `wire_sha256` is the body as it came off the connection,
+de-chunked but still content-encoded: what the WARC response record holds.
+Without a Content-Encoding the two are equal.
+
+Rows are keyed by URL and time (`url`, `fetched_at`) and are never updated or
+deleted: a re-crawl adds rows. `key` = run, request fingerprint, redirect hop,
+retry attempt is unique; recording a key twice keeps the first row, so a
+resumed run never duplicates a fetch.
 """
 from __future__ import annotations
 
@@ -35,18 +49,65 @@ import sqlite_utils
 OUTCOMES = ("new", "changed", "identical", "not-modified", "gone", "redirect", "http-error", "failed",
             "robots-denied", "blocked", "too-large")
 SUCCESS = ("new", "changed", "identical", "not-modified")
+FAILURES = ("failed", "http-error", "too-large")
+ERROR_KINDS = ("dns", "tls", "timeout", "connection", "redirect-loop", "decoding", "other")
+
 COLUMNS = {
-    "id": int, "key": str, "run_id": str, "spider": str, "portal": str, "platform": str, "role": str,
-    "method": str, "url": str, "final_url": str, "hop": int, "status": int, "outcome": str, "error": str,
-    "request_headers": str, "response_headers": str, "sha256": str, "size": int, "mime": str,
-    "fetched_at": str, "duration_ms": float, "server_ip": str, "list_page": str, "anchor": str,
-    "etag": str, "last_modified": str, "charset_header": str, "charset_meta": str, "charset_detected": str,
-    "charset_chosen": str, "crawler_version": str, "report_title": str, "report_year": int,
+    "id": int,
+    "key": str,                 # run_id|fingerprint|hop|attempt, unique
+    "run_id": str, "spider": str, "portal": str, "platform": str,
+    "role": str,                # seed, list, detail, attachment, column (spider's meta) or robots
+    "method": str,
+    "url": str,                 # the URL fetched in this hop
+    "origin_url": str,          # the URL the spider asked for (hop 0 of the chain)
+    "final_url": str,           # where this hop leads: the Location of a redirect, else the url
+    "hop": int,                 # redirect hop, 0 for the spider's own request
+    "attempt": int,             # retry attempt, 0 for the first try
+    "fingerprint": str,         # Scrapy's request fingerprint (hex)
+    "status": int,
+    "outcome": str,
+    "error_kind": str,
+    "error": str,
+    "request_headers": str,     # JSON [[name, value], ...] as Scrapy sent them
+    "response_headers": str,    # JSON [[name, value], ...] as Scrapy parsed them
+    "sha256": str,              # content digest: the blob
+    "size": int,
+    "wire_sha256": str,         # digest of the body as transferred (before content decoding)
+    "wire_size": int,
+    "content_encoding": str,
+    "mime": str,
+    "fetched_at": str,          # ISO 8601 UTC: when the request went to the network
+    "duration_ms": float,
+    "server_ip": str,
+    "protocol": str,
+    "list_page": str,           # the list page whose link led here
+    "anchor": str,              # that link's text
+    "etag": str,
+    "last_modified": str,
+    "conditional": int,         # 1 when If-None-Match / If-Modified-Since were sent
+    "previous_capture_id": int, # the earlier success this one was compared with
+    "charset_header": str, "charset_meta": str, "charset_detected": str, "charset_chosen": str,
+    "warc_file": str, "warc_offset": int, "warc_record_id": str, "warc_payload_digest": str,
+    "crawler_version": str,
 }
+RUN_COLUMNS = {"id": str, "started": str, "finished": str, "status": str, "portals": str, "crawler_version": str,
+               "settings": str, "job_dir": str, "restarts": int, "summary": str}
+COUNTS = ("found", "new", "changed", "unchanged", "gone", "redirect", "blocked", "failed", "robots_denied",
+          "offsite")
+PORTAL_COLUMNS = {"run_id": str, "portal": str, "platform": str, "spider": str, "started": str, "finished": str,
+                  "finish_reason": str, **{c: int for c in COUNTS}, "stats": str}
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+
+
+def make_key(run_id: str, fingerprint: str, hop: int = 0, attempt: int = 0) -> str:
+    return f"{run_id}|{fingerprint}|{hop}|{attempt}"
 
 
 class CaptureStore:
@@ -55,21 +116,108 @@ class CaptureStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.data_dir / "archive.db")
         self.db.enable_wal()  # the crawl writes while Datasette or a build may read
-        # WAL with synchronous=NORMAL survives a killed process (not a power cut) at a
-        # fraction of the cost of a full sync on every capture.
+        # In WAL mode NORMAL keeps every commit across a killed process; only an OS
+        # crash may lose the last few, which a resumed run fetches again.
         self.db.execute("pragma synchronous = normal")
+        self.db.execute("pragma busy_timeout = 10000")
         ensure_schema(self.db)
 
-    def open_run(self, run_id: str, portals: list[str], settings: dict | None = None,
-                 crawler_version: str = "") -> None:
-        if self.db["crawl_runs"].count_where("id = ?", [run_id]):
-            return  # a resumed run keeps its row
-        self.db["crawl_runs"].insert({"id": run_id, "started": now(), "finished": None, "status": "running",
-                                      "portals": " ".join(portals), "crawler_version": crawler_version,
-                                      "settings": json.dumps(settings or {}, ensure_ascii=False, sort_keys=True)})
+    def close(self) -> None:
+        self.db.close()
 
-    def close_run(self, run_id: str, status: str = "finished") -> None:
-        self.db["crawl_runs"].update(run_id, {"finished": now(), "status": status})
+    # -- runs ----------------------------------------------------------------------------------
+
+    def open_run(self, run_id: str, portals: list[str], settings: dict | None = None,
+                 crawler_version: str = "", job_dir: str | None = None) -> dict:
+        """Start a run, or take up one that was interrupted (same id, a restart more)."""
+        run = self.run(run_id)
+        with self.db.conn:
+            if run:
+                self.db["crawl_runs"].update(run_id, {"status": "running", "finished": None,
+                                                      "restarts": (run["restarts"] or 0) + 1})
+            else:
+                self.db["crawl_runs"].insert({
+                    "id": run_id, "started": now(), "finished": None, "status": "running",
+                    "portals": " ".join(portals), "crawler_version": crawler_version,
+                    "settings": json.dumps(settings or {}, ensure_ascii=False, sort_keys=True, default=str),
+                    "job_dir": job_dir, "restarts": 0, "summary": None})
+        return self.run(run_id)
+
+    def run(self, run_id: str) -> dict | None:
+        rows = list(self.db.query("select * from crawl_runs where id = ?", [run_id]))
+        return rows[0] if rows else None
+
+    def close_run(self, run_id: str, status: str = "finished") -> dict[str, dict[str, int]]:
+        """End the run (finished, or interrupted when a portal did not finish); returns
+        and stores the counts per portal."""
+        counts = self.counts(run_id)
+        with self.db.conn:
+            self.db["crawl_runs"].update(run_id, {"finished": now(), "status": status,
+                                                  "summary": json.dumps(counts, sort_keys=True)})
+        return counts
+
+    def portal_started(self, run_id: str, portal: str, platform: str = "", spider: str = "") -> None:
+        with self.db.conn:
+            self.db["run_portals"].upsert({"run_id": run_id, "portal": portal, "platform": platform,
+                                           "spider": spider, "started": now(), "finished": None,
+                                           "finish_reason": None}, pk=("run_id", "portal"))
+
+    def portal_finished(self, run_id: str, portal: str, reason: str, stats: dict | None = None) -> dict:
+        stats = stats or {}
+        # A resumed session walks the portal again from its seeds, so its own count is complete.
+        offsite = int(stats.get("nianbao/offsite_refused", 0))
+        counts = self.counts(run_id).get(portal) or dict.fromkeys(COUNTS, 0)
+        counts["offsite"] = offsite
+        with self.db.conn:
+            self.db["run_portals"].upsert({"run_id": run_id, "portal": portal, "finished": now(),
+                                           "finish_reason": reason, **counts,
+                                           "stats": json.dumps(stats, sort_keys=True, default=str)},
+                                          pk=("run_id", "portal"))
+        return counts
+
+    def finished_portals(self, run_id: str) -> set[str]:
+        """Portals whose spider ran to its end in this run (skipped when the run resumes)."""
+        return {r["portal"] for r in self.db.query(
+            "select portal from run_portals where run_id = ? and finish_reason = 'finished'", [run_id])}
+
+    def counts(self, run_id: str) -> dict[str, dict[str, int]]:
+        """Per portal: reports found, and each request chain once by the outcome of its
+        last attempt (a 500 retried twice is one failure, not three); robots.txt aside."""
+        out: dict[str, dict[str, int]] = {}
+
+        def bucket(portal: str | None) -> dict[str, int]:
+            return out.setdefault(portal or "", dict.fromkeys(COUNTS, 0))
+
+        for r in self.db.query("""
+                select portal, outcome, count(*) as n from captures c
+                where run_id = ? and coalesce(role, '') != 'robots'
+                  and attempt = (select max(attempt) from captures c2 where c2.run_id = c.run_id
+                                 and c2.fingerprint = c.fingerprint and c2.hop = c.hop)
+                group by portal, outcome""", [run_id]):
+            c = bucket(r["portal"])
+            kind = r["outcome"]
+            name = {"identical": "unchanged", "not-modified": "unchanged", "robots-denied": "robots_denied",
+                    "http-error": "failed", "too-large": "failed"}.get(kind, kind)
+            if name in c:
+                c[name] += r["n"]
+        if "found_reports" in self.db.table_names():
+            for r in self.db.query("select portal, count(*) as n from found_reports where run_id = ? "
+                                   "group by portal", [run_id]):
+                bucket(r["portal"])["found"] = r["n"]
+        for r in self.db.query("select portal, offsite from run_portals where run_id = ?", [run_id]):
+            if r["offsite"]:
+                bucket(r["portal"])["offsite"] = r["offsite"]
+        return out
+
+    def summary(self, run_id: str) -> dict[str, dict[str, int]]:
+        """Captures by outcome per portal, every attempt counted (see counts() for the closing table)."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.query("select portal, outcome, count(*) as n from captures where run_id = ? "
+                               "group by portal, outcome", [run_id]):
+            out.setdefault(r["portal"] or "", {})[r["outcome"]] = r["n"]
+        return out
+
+    # -- captures ------------------------------------------------------------------------------
 
     def last_success(self, url: str) -> dict | None:
         """The latest capture of the URL that yielded its bytes (for conditional
@@ -80,7 +228,7 @@ class CaptureStore:
         return rows[0] if rows else None
 
     def outcome(self, url: str, status: int | None, digest: str | None) -> str:
-        """What a final (non-redirect) answer means, given the URL's history."""
+        """What a final (non-redirect, non-challenge) answer means, given the URL's history."""
         last = self.last_success(url)
         if status == 304:
             return "not-modified" if last else "http-error"
@@ -94,48 +242,68 @@ class CaptureStore:
 
     def record(self, row: dict) -> int | None:
         """Insert one capture; a row whose key is already there (a resumed run
-        fetching again what it had fetched) is not added twice. Returns the id."""
-        row = {k: v for k, v in row.items() if k in COLUMNS}
+        meeting what it had recorded) is not added twice. Returns the row's id."""
+        unknown = set(row) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"not capture columns: {sorted(unknown)}")
+        if row.get("outcome") not in OUTCOMES:
+            raise ValueError(f"unknown outcome {row.get('outcome')!r}")
+        row = dict(row)
         for k in ("request_headers", "response_headers"):
-            if isinstance(row.get(k), (dict, list)):
-                row[k] = json.dumps(row[k], ensure_ascii=False)
-        with self.db.conn:
-            insert_or_ignore(self.db, "captures", row)
-        found = list(self.db.query("select id from captures where key = ?", [row["key"]]))
-        return found[0]["id"] if found else None
+            if isinstance(row.get(k), (dict, list, tuple)):
+                row[k] = json.dumps(list(row[k]) if not isinstance(row[k], dict) else row[k], ensure_ascii=False)
+        _insert_or_ignore(self.db, "captures", row)
+        found = self.by_key(row["key"])
+        return found["id"] if found else None
+
+    def by_key(self, key: str) -> dict | None:
+        rows = list(self.db.query("select * from captures where key = ?", [key]))
+        return rows[0] if rows else None
+
+    def get(self, capture_id: int) -> dict | None:
+        rows = list(self.db.query("select * from captures where id = ?", [capture_id]))
+        return rows[0] if rows else None
+
+    def latest_in_run(self, run_id: str, url: str) -> dict | None:
+        """The run's latest capture of the URL that holds a body (for items without a capture id)."""
+        rows = list(self.db.query("select * from captures where run_id = ? and url = ? and sha256 is not null "
+                                  "order by id desc limit 1", [run_id, url]))
+        return rows[0] if rows else None
 
     def note_blob(self, digest: str, size: int, mime: str | None) -> None:
-        with self.db.conn:
-            insert_or_ignore(self.db, "blobs", {"sha256": digest, "size": size, "mime": mime, "first_seen": now()})
-
-    def summary(self, run_id: str) -> dict[str, dict[str, int]]:
-        """Per portal: reports found and captures by outcome, for the crawl's closing table."""
-        out: dict[str, dict[str, int]] = {}
-        for r in self.db.query("select portal, outcome, count(*) as n from captures where run_id = ? "
-                               "group by portal, outcome", [run_id]):
-            out.setdefault(r["portal"] or "", {})[r["outcome"]] = r["n"]
-        for r in self.db.query("select portal, count(distinct url) as n from captures where run_id = ? "
-                               "and report_title is not null group by portal", [run_id]):
-            out.setdefault(r["portal"] or "", {})["reports"] = r["n"]
-        return out
+        _insert_or_ignore(self.db, "blobs", {"sha256": digest, "size": size, "mime": mime, "first_seen": now()})
 
 
-def insert_or_ignore(db: sqlite_utils.Database, table: str, row: dict) -> None:
-    """INSERT OR IGNORE in plain SQL: sqlite-utils' insert(ignore=True) looks up the
-    row it did not insert by a stale rowid and raises IndexError."""
+def _insert_or_ignore(db: sqlite_utils.Database, table: str, row: dict) -> None:
+    # Plain SQL: sqlite-utils' insert(ignore=True) looks the ignored row up by the
+    # connection's last rowid, which may belong to another table.
     cols = list(row)
-    db.execute(f"insert or ignore into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
-               f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+    with db.conn:
+        db.conn.execute(f"insert or ignore into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                        f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    if "crawl_runs" not in db.table_names():
-        db["crawl_runs"].create({"id": str, "started": str, "finished": str, "status": str, "portals": str,
-                                 "crawler_version": str, "settings": str}, pk="id")
-    if "blobs" not in db.table_names():
-        db["blobs"].create({"sha256": str, "size": int, "mime": str, "first_seen": str}, pk="sha256")
-    if "captures" not in db.table_names():
-        db["captures"].create(COLUMNS, pk="id", foreign_keys=[("run_id", "crawl_runs", "id")])
+    """Create the tables, or add the columns a newer version knows to older ones."""
+    names = set(db.table_names())
+    for table, columns, pk in (("crawl_runs", RUN_COLUMNS, "id"), ("run_portals", PORTAL_COLUMNS, ("run_id", "portal")),
+                               ("blobs", {"sha256": str, "size": int, "mime": str, "first_seen": str}, "sha256")):
+        if table not in names:
+            db[table].create(columns, pk=pk)
+        else:
+            _add_missing(db, table, columns)
+    if "captures" not in names:
+        db["captures"].create(COLUMNS, pk="id")
         db["captures"].create_index(["key"], unique=True)
-        for cols in (["url", "id"], ["sha256"], ["run_id"], ["portal"], ["outcome"]):
+        for cols in (["url", "id"], ["url", "fetched_at"], ["sha256"], ["run_id", "portal"], ["portal"],
+                     ["outcome"], ["run_id", "fingerprint", "hop"]):
             db["captures"].create_index(cols)
+    else:
+        _add_missing(db, "captures", COLUMNS)
+
+
+def _add_missing(db: sqlite_utils.Database, table: str, columns: dict) -> None:
+    have = set(db[table].columns_dict)
+    for name, kind in columns.items():
+        if name not in have:
+            db[table].add_column(name, kind)

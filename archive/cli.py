@@ -123,11 +123,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Sample portal on 127.0.0.1:{portal.port}: {len(portals)} sites "
               f"({', '.join(p.platform for p in portals)}). Crawling into {data} …", flush=True)
         overrides = dict(FAST, DOWNLOAD_MAXSIZE=20 * 1024 * 1024, **portal.scrapy_settings())
-        run_id, summary = crawl(portals, data, None, overrides)
-    print(f"\n{'portal':<16} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} {'failed':>6}")
-    for pid, c in summary.items():
-        print(f"{pid:<16} {c['reports']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
-              f"{c['blocked']:>7} {c['failed']:>6}")
+        result = crawl(portals, data, None, overrides)
+    print(f"\n{'portal':<16} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} "
+          f"{'failed':>6} {'offsite':>7}")
+    for pid, c in result["portals"].items():
+        print(f"{pid:<16} {c['found']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
+              f"{c['blocked']:>7} {c['failed']:>6} {c['offsite']:>7}")
     stats = build(data, registry_path=str(reg_path))
     print(f"\nBuilt the archive: {stats['parsed']} files parsed ({stats['errors']} with an error), "
           f"{stats['reports']} reports.")
@@ -186,16 +187,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         key, _, value = item.partition("=")
         overrides[key.strip()] = value.strip()
     if args.contact:
-        overrides["USER_AGENT"] = f"nianbao (+{args.contact}; annual-report archive)"
+        overrides["NIANBAO_CONTACT"] = args.contact
     data = Path(args.data)
     print(f"Crawling {len(portals)} portals into {data} …", flush=True)
-    run_id, summary = crawl(portals, data, Path(args.job) if args.job else None, overrides)
-    print(f"\nrun {run_id}")
-    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} {'failed':>6}")
-    for pid, c in summary.items():
-        print(f"{pid:<28} {c['reports']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
-              f"{c['blocked']:>7} {c['failed']:>6}")
-    return 0
+    result = crawl(portals, data, Path(args.job) if args.job else None, overrides)
+    print(f"\nrun {result['run_id']} {result['status']}{' (resumed)' if result['resumed'] else ''}")
+    print(f"{'portal':<28} {'reports':>7} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>5} {'blocked':>7} "
+          f"{'failed':>6} {'offsite':>7}")
+    for pid, c in result["portals"].items():
+        print(f"{pid:<28} {c['found']:>7} {c['new']:>5} {c['changed']:>7} {c['unchanged']:>9} {c['gone']:>5} "
+              f"{c['blocked']:>7} {c['failed']:>6} {c['offsite']:>7}")
+    return 0 if result["status"] == "finished" else 2
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -1,79 +1,217 @@
 """WARC files per crawl run, written with warcio.
 
-    <data>/warc/<run id>-00000.warc.gz   (a new file every MAX_BYTES)
+    <data>/warc/<run id>-00000.warc.gz        closed files (a new one every max_bytes)
+    <data>/warc/<run id>-00001.warc.gz.open   the file being written
 
-For each fetch: a `request` record, then a `response` record (or a `revisit`
-record when the body is identical to the URL's last success or the server
-answered 304), then a `metadata` record with the capture's provenance
-(portal, role, list page, anchor text, outcome, capture id). warcio computes
-WARC-Block-Digest and WARC-Payload-Digest.
+Each file starts with a `warcinfo` record. Each capture is a group of records:
 
-The records are rebuilt from Scrapy's request and response, not copied off
-the wire: the status line and headers are re-serialised, and since the body
-is stored decoded (see archive/blobs.py) the Content-Encoding and
-Transfer-Encoding headers are dropped and Content-Length set to the stored
-body; the headers as received are kept in the metadata record.
+    request    the request as sent (absent when nothing was sent: robots-denied)
+    response   status line, headers and body; or, instead,
+    revisit    for an `identical` body (profile identical-payload-digest, when the
+               bytes on the wire match the earlier record's) or a 304 `not-modified`
+               (profile server-not-modified), referring to the earlier record
+    metadata   application/warc-fields: capture key, portal, role, list page,
+               anchor, outcome, error, both digests
+
+Digests are sha256 in base32 (WARC-Block-Digest on every record,
+WARC-Payload-Digest on responses and revisits).
+
+How faithful: the response body is byte-exact as it came off the connection
+— de-chunked by Twisted but still gzip/deflate/br encoded when the server
+encoded it, so WARC-Payload-Digest is the digest of the transferred entity
+(capture column `wire_sha256`, base32 here). The status line and headers are
+rebuilt from Scrapy's parsed response: header names in Scrapy's title case,
+the standard reason phrase, and Transfer-Encoding dropped because the body is
+no longer chunked. The request record is likewise rebuilt from the headers
+Scrapy handed to the downloader (Twisted adds Host and Connection itself).
+
+Crash safety: a group is flushed before its capture row is committed. A
+`.open` file left by a killed crawl is repaired when the run resumes: cut
+after the last group whose capture row exists, then closed; the resumed run
+writes to a new file.
 """
 from __future__ import annotations
 
 import io
-import json
+import os
+import re
+from http import HTTPStatus
 from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 MAX_BYTES = 1 << 30
-_DROP = {"content-encoding", "transfer-encoding", "content-length"}
+PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+_NOT_IN_RECORD = {"transfer-encoding"}  # the body is stored de-chunked
+_NEWLINES = re.compile(r"[\r\n]+")
+
+
+class _Writer(WARCWriter):
+    @staticmethod
+    def _create_digester():
+        return Digester("sha256")
+
+
+def payload_digest(body: bytes) -> str:
+    d = Digester("sha256")
+    d.update(body)
+    return str(d)
+
+
+def warc_date(iso: str | None) -> str | None:
+    """capture time (ISO 8601, +00:00) -> WARC-Date (…Z)."""
+    return iso.replace("+00:00", "Z") if iso else None
+
+
+def _fields(data: dict) -> bytes:
+    lines = []
+    for k, v in data.items():
+        if v is None or v == "":
+            continue
+        lines.append(f"{k}: " + _NEWLINES.sub(" ", str(v)))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 class WarcLog:
-    def __init__(self, data_dir: str | Path, run_id: str):
+    def __init__(self, data_dir: str | Path, run_id: str, max_bytes: int = MAX_BYTES,
+                 committed: Callable[[str], bool] | None = None, info: dict | None = None):
+        """`committed(capture_key)` tells whether a capture row exists; with it, files a
+        killed crawl left open are repaired before anything is written."""
         self.folder = Path(data_dir) / "warc"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.run_id = run_id
+        self.max_bytes = max_bytes
+        self.info = info or {}
         self.file = None
-        self.writer = None
+        self.writer: _Writer | None = None
+        self.name: str | None = None
+        for left in sorted(self.folder.glob(f"{run_id}-*.warc.gz.open")):
+            repair(left, committed or (lambda key: True))
 
-    def _writer(self) -> WARCWriter:
-        if self.file is None or self.file.tell() > MAX_BYTES:
-            self.close()
-            n = len(list(self.folder.glob(f"{self.run_id}-*.warc.gz")))
-            self.file = open(self.folder / f"{self.run_id}-{n:05d}.warc.gz", "ab")
-            self.writer = WARCWriter(self.file, gzip=True)
-            self.writer.write_record(self.writer.create_warcinfo_record(
-                self.file.name, {"software": "nianbao", "format": "WARC File Format 1.1", "run": self.run_id}))
-        return self.writer
+    # -- files ---------------------------------------------------------------------------------
 
-    def write(self, *, url: str, method: str, request_headers: list[tuple[str, str]], status: int | None,
-              reason: str = "", response_headers: list[tuple[str, str]] | None = None, body: bytes = b"",
-              revisit_of: dict | None = None, metadata: dict | None = None, request_body: bytes = b"") -> None:
-        """Write the records of one fetch. `revisit_of` (the earlier capture's url,
-        fetched_at and sha256) makes the response a revisit record."""
-        w = self._writer()
-        path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
-        req = StatusAndHeaders(f"{method} /{path} HTTP/1.1", request_headers, is_http_request=True)
-        w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(request_body), http_headers=req))
-        if status is not None:
-            headers = [(k, v) for k, v in (response_headers or []) if k.lower() not in _DROP]
-            headers.append(("Content-Length", str(len(body))))
-            http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
-            if revisit_of:
-                record = w.create_revisit_record(url, digest="sha256:" + revisit_of["sha256"],
-                                                 refers_to_uri=revisit_of["url"],
-                                                 refers_to_date=revisit_of["fetched_at"], http_headers=http)
-            else:
-                record = w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
-            w.write_record(record)
-        if metadata:
-            meta = dict(metadata, response_headers_as_received=response_headers or [])
-            payload = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8")
-            w.write_record(w.create_warc_record(url, "metadata", payload=io.BytesIO(payload),
-                                                warc_content_type="application/json"))
+    def _next_index(self) -> int:
+        taken = [int(m.group(1)) for p in self.folder.glob(f"{self.run_id}-*.warc.gz*")
+                 if (m := re.search(r"-(\d{5})\.warc\.gz", p.name))]
+        return max(taken, default=-1) + 1
+
+    def _open(self) -> None:
+        self.name = f"{self.run_id}-{self._next_index():05d}.warc.gz"
+        self.file = open(self.folder / (self.name + ".open"), "xb")
+        self.writer = _Writer(self.file, gzip=True, warc_version="1.1")
+        info = {"software": "nianbao (Scrapy, warcio)", "format": "WARC File Format 1.1", "run": self.run_id,
+                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+                "description": "response bodies byte-exact as transferred (content encoding kept); "
+                               "status lines and headers rebuilt from Scrapy's parsed response", **self.info}
+        self.writer.write_record(self.writer.create_warcinfo_record(self.name, info))
         self.file.flush()
 
     def close(self) -> None:
         if self.file is not None:
+            self.file.flush()
+            os.fsync(self.file.fileno())
             self.file.close()
-            self.file = None
-            self.writer = None
+            os.replace(self.folder / (self.name + ".open"), self.folder / self.name)
+            self.file = self.writer = self.name = None
+
+    # -- records -------------------------------------------------------------------------------
+
+    def write(self, *, key: str, url: str, method: str = "GET", request_headers: list | None = None,
+              request_body: bytes = b"", fetched_at: str | None = None, status: int | None = None,
+              protocol: str | None = None, response_headers: list | None = None, body: bytes = b"",
+              server_ip: str | None = None, revisit: dict | None = None, metadata: dict | None = None) -> dict:
+        """Write the records of one capture; returns where its response (or revisit) went:
+        {warc_file, warc_offset, warc_record_id, warc_payload_digest}.
+
+        request_headers None: nothing was sent, no request record. status None: no
+        response. `revisit` = {profile: "identical" | "not-modified", uri, date,
+        record_id, digest} turns the response into a revisit record."""
+        if self.file is None or self.file.tell() >= self.max_bytes:
+            self.close()
+            self._open()
+        w = self.writer
+        date = {"WARC-Date": warc_date(fetched_at)} if fetched_at else {}
+        response_id = w._make_warc_id()
+        out = {"warc_file": self.name, "warc_offset": None, "warc_record_id": None, "warc_payload_digest": None}
+
+        if request_headers is not None:
+            parts = urlsplit(url)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            headers = list(request_headers)
+            if not any(k.lower() == "host" for k, _ in headers):
+                headers.insert(0, ("Host", parts.netloc))
+            http = StatusAndHeaders(f"{method} {target} HTTP/1.1", headers, is_http_request=True)
+            extra = {**date, **({"WARC-Concurrent-To": response_id} if status is not None else {})}
+            w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(request_body),
+                                                length=len(request_body), http_headers=http,
+                                                warc_headers_dict=extra))
+        if status is not None:
+            try:
+                reason = HTTPStatus(status).phrase
+            except ValueError:
+                reason = ""
+            headers = [(k, v) for k, v in (response_headers or []) if k.lower() not in _NOT_IN_RECORD]
+            http = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol=protocol or "HTTP/1.1")
+            extra = {**date, "WARC-Record-ID": response_id}
+            if server_ip:
+                extra["WARC-IP-Address"] = server_ip
+            out["warc_offset"] = self.file.tell()
+            out["warc_record_id"] = response_id
+            if revisit:
+                record = w.create_warc_record(url, "revisit", http_headers=http, warc_headers_dict=extra)
+                record.rec_headers.add_header(
+                    "WARC-Profile", PROFILE_NOT_MODIFIED if revisit["profile"] == "not-modified" else PROFILE_IDENTICAL)
+                for header, k in (("WARC-Refers-To", "record_id"), ("WARC-Refers-To-Target-URI", "uri"),
+                                  ("WARC-Refers-To-Date", "date"), ("WARC-Payload-Digest", "digest")):
+                    if revisit.get(k):
+                        record.rec_headers.add_header(header, warc_date(revisit[k]) if k == "date" else revisit[k])
+                out["warc_payload_digest"] = revisit.get("digest")
+            else:
+                record = w.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
+                                              http_headers=http, warc_headers_dict=extra)
+                out["warc_payload_digest"] = record.rec_headers.get_header("WARC-Payload-Digest")
+            w.write_record(record)
+        meta = {"capture-key": key, **(metadata or {})}
+        extra = {**date, **({"WARC-Refers-To": response_id} if status is not None else {})}
+        payload = _fields(meta)
+        w.write_record(w.create_warc_record(url, "metadata", payload=io.BytesIO(payload), length=len(payload),
+                                            warc_content_type="application/warc-fields",
+                                            warc_headers_dict=extra))
+        self.file.flush()  # the group is on disk (page cache) before the capture row commits
+        return out
+
+
+def repair(path: Path, committed: Callable[[str], bool]) -> Path | None:
+    """Cut an `.open` WARC after its last group whose capture row was committed, and close it."""
+    good = 0
+    with open(path, "rb") as f:
+        try:
+            it = ArchiveIterator(f)
+            for record in it:
+                kind = record.rec_type
+                key = None
+                if kind == "metadata":
+                    for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
+                        if line.startswith("capture-key:"):
+                            key = line.split(":", 1)[1].strip()
+                end = it.get_record_offset() + it.get_record_length()
+                if kind == "warcinfo" and good == 0:
+                    good = end
+                elif kind == "metadata" and key and committed(key):
+                    good = end
+        except Exception:  # noqa: BLE001 - a truncated gzip member or record: stop at the last good one
+            pass
+    final = path.with_name(path.name[: -len(".open")])
+    if good == 0:
+        path.unlink()
+        return None
+    with open(path, "r+b") as f:
+        f.truncate(good)
+    os.replace(path, final)
+    return final

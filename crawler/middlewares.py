@@ -1,238 +1,524 @@
-"""Crawl middlewares: recording every fetch, backing off, staying on allowed hosts.
+"""Downloader middlewares: recording every fetch, backing off, staying on allowed hosts.
 
-Recorder sits between the HTTP compression middleware and the redirect
-middleware (see settings.py), so it sees every redirect hop and every retried
-attempt, with bodies already decoded. For each it stores the body
-(archive.blobs), a capture row (archive.captures) and WARC records
-(archive.warc); anti-bot challenge pages are recorded as `blocked` and
-dropped, so they are never parsed and never retried in a loop.
+Order (process_request runs up the numbers, process_response down):
+
+     50  AllowedHosts     refuses requests to hosts outside *.gov.cn, the portal's
+                          hosts and NIANBAO_ALLOWED_HOSTS (links and redirects alike)
+    100  RobotsTxt        (Scrapy) robots.txt; a denial reaches Recorder.process_exception
+    550  Backoff          Scrapy's retries, each after a growing pause
+    590  HttpCompression  (Scrapy) decodes gzip/deflate/br/zstd for the spider
+    600  Redirect         (Scrapy) follows 3xx
+    950  Recorder         next to the downloader: sees every attempt and every
+                          redirect hop, with the body as transferred
+
+Recorder, for every answer and every failure: stores the decoded body once
+(archive.blobs), writes the WARC group (archive.warc; the transferred bytes),
+then commits the capture row (archive.captures), in that order, so that a
+killed crawl leaves nothing half-recorded. It asks conditionally from the
+URL's last success and hands the spider the stored copy on a 304, so a list
+page still yields its links. Challenge pages and redirect loops are recorded
+as `blocked` (or failed/redirect-loop) and dropped with IgnoreRequest raised
+from process_response, so neither the spider nor the retry middleware ever
+sees them. The spider finds response.meta["capture"] = {id, key, sha256,
+outcome}.
+
+Resuming: a request whose capture key (run, fingerprint, hop, attempt) is
+already recorded in this run is not fetched again: Recorder answers it from
+the archive (the stored status, headers and body; a recorded failure raises
+the same kind of error), flagged "nianbao-replay", and records nothing new.
+A restarted run thus walks its portals again from the seeds, fetching only
+what it had not recorded, and its spiders see every page they saw before.
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import re
+import logging
+import random
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+                               DownloadFailedError, DownloadTimeoutError, IgnoreRequest)
+from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import sleep
 
-from archive.blobs import BlobStore
-from archive.captures import CaptureStore, now
-from archive.warc import WarcLog
+from archive.blobs import BlobStore, sha256
+from archive.captures import CaptureStore, iso, make_key, now
+from archive.warc import WarcLog, payload_digest
 from parsers.encoding import decode, header_charset, meta_charset
 
-CHALLENGE_MARKERS = ("$_ts", "__jsluid", "__jsl_clearance", "安全验证", "请稍候", "访问异常", "Just a moment",
-                     "document.cookie")
-_CHALLENGE_STATUS = (412, 512, 521)
+logger = logging.getLogger(__name__)
+
+REPLAY = "nianbao-replay"   # response flag: answered from the archive, not the network
+STORED = "nianbao-stored"   # response flag: the stored copy handed over for a 304
+
+# -- challenge pages -------------------------------------------------------------------------------
+
+_WORDS = ("安全验证", "请稍候", "请稍后访问", "访问异常", "访问验证", "人机验证", "滑动验证", "访问过于频繁")
+CHALLENGE_WORDS = tuple({w.encode(enc) for w in _WORDS for enc in ("utf-8", "gb18030")}) + (b"Just a moment",)
+SMALL = 16 * 1024  # challenge pages are small; a report page with one of the words is not
 
 
-def is_challenge(status: int, body: bytes) -> bool:
-    """瑞数 (412 + $_ts), 加速乐 (521/512 + document.cookie), and small pages that only ask to wait."""
-    head = body[:20000].decode("utf-8", "replace")
-    if status in _CHALLENGE_STATUS and any(m in head for m in CHALLENGE_MARKERS):
-        return True
-    return len(body) < 3000 and any(m in head for m in CHALLENGE_MARKERS[:4] + ("Just a moment",)) \
-        and "<table" not in head
+def challenge(status: int, headers: Headers, body: bytes) -> str | None:
+    """Why this answer is an anti-bot challenge rather than the page, or None.
+    Signatures: research notes §8 (瑞数 412 + $_ts, 加速乐 521/512 + document.cookie
+    or __jsl cookies, interstitials saying 请稍候 / 安全验证 / Just a moment). A
+    real page may say 请稍候 too ("加载中，请稍候" above a list filled by script),
+    so the words count only in the <title> or in a small page with next to no links."""
+    head = body[:65536]
+    cookies = b" ".join(headers.getlist("Set-Cookie"))
+    if status == 412 and b"$_ts" in head:
+        return "412 with $_ts (瑞数)"
+    if status in (512, 521) and (b"document.cookie" in head or b"__jsl" in cookies or b"__jsl" in head):
+        return f"{status} with a cookie script (加速乐)"
+    if len(body) < SMALL:
+        lower = head.lower()
+        if b"$_ts" in head and b"<script" in lower:
+            return "$_ts script page (瑞数)"
+        start, end = lower.find(b"<title"), lower.find(b"</title>")
+        title = head[start:end] if 0 <= start < end else b""
+        if any(w in title for w in CHALLENGE_WORDS):
+            return "challenge interstitial (title)"
+        if lower.count(b"<a ") < 3 and any(w in head for w in CHALLENGE_WORDS):
+            return "challenge interstitial"
+    return None
 
 
-def header_pairs(headers) -> list[tuple[str, str]]:
+# -- helpers ---------------------------------------------------------------------------------------
+
+def header_pairs(headers: Headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
 
 
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None
+
+
+def decode_content(body: bytes, encodings: list[bytes], max_size: int) -> bytes:
+    """Undo Content-Encoding as HttpCompressionMiddleware will for the spider."""
+    if not encodings:
+        return body
+    to_decode, _ = HttpCompressionMiddleware._split_encodings(encodings)
+    for enc in to_decode:
+        body = HttpCompressionMiddleware._decode(body, enc, max_size)
+    return body
+
+
+def error_kind(exc: BaseException) -> str:
+    chain, e = [], exc
+    while e is not None and len(chain) < 6:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    text = " ".join(f"{type(e).__name__} {e} {getattr(e, 'reasons', '')}" for e in chain)
+    if isinstance(exc, CannotResolveHostError) or "DNSLookupError" in text:
+        return "dns"
+    if isinstance(exc, DownloadTimeoutError) or "TimeoutError" in text or "timed out" in text.lower():
+        return "timeout"
+    if any(s in text for s in ("SSL", "TLS", "certificate", "OpenSSL", "handshake")):
+        return "tls"
+    if isinstance(exc, (DownloadConnectionRefusedError, DownloadFailedError, ConnectionError)) or any(
+            s in text for s in ("Connection", "ResponseNeverReceived", "ResponseFailed", "DataLoss")):
+        return "connection"
+    return "other"
+
+
+REPLAY_ERRORS = {"dns": CannotResolveHostError, "timeout": DownloadTimeoutError}
+
+
+# -- the archive session shared by the components of a process ------------------------------------
+
+class ArchiveSession:
+    """Blob store, capture store and WARC writer of one run, shared by every crawler
+    (one per portal) of the process; the WARC file is closed when the last lets go."""
+
+    _open: dict[tuple[str, str], "ArchiveSession"] = {}
+
+    def __init__(self, data_dir: str, run_id: str, version: str, info: dict | None = None):
+        self.data_dir, self.run_id, self.version = data_dir, run_id, version
+        self.store = CaptureStore(data_dir)
+        self.blobs = BlobStore(data_dir)
+        self.warc = WarcLog(data_dir, run_id, committed=lambda key: self.store.by_key(key) is not None, info=info)
+        self.users = 0
+        self.progress = None  # callable(event dict), set by crawler.run
+
+    @classmethod
+    def get(cls, settings) -> "ArchiveSession":
+        data = str(settings.get("NIANBAO_DATA") or "data")
+        run_id = settings.get("NIANBAO_RUN_ID")
+        if not run_id:
+            run_id = cls._default_run_id()
+        key = (data, run_id)
+        if key not in cls._open:
+            version = settings.get("CRAWLER_VERSION", "")
+            cls._open[key] = session = cls(data, run_id, version, {"operator": settings.get("NIANBAO_CONTACT"),
+                                                                   "http-header-user-agent": settings.get("USER_AGENT")})
+            if session.store.run(run_id) is None:  # a bare `scrapy crawl`: the run starts here
+                session.store.open_run(run_id, [], crawler_version=version)
+        return cls._open[key]
+
+    _default: str | None = None
+
+    @classmethod
+    def _default_run_id(cls) -> str:
+        if cls._default is None:
+            from crawler.run import new_run_id
+            cls._default = new_run_id()
+        return cls._default
+
+    def acquire(self) -> "ArchiveSession":
+        self.users += 1
+        return self
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            self.warc.close()
+
+    def close(self) -> None:
+        self.warc.close()
+        self.store.close()
+        self._open.pop((self.data_dir, self.run_id), None)
+
+    def emit(self, event: dict) -> None:
+        if self.progress:
+            try:
+                self.progress(event)
+            except Exception:  # noqa: BLE001 - a progress display must not stop the crawl
+                logger.exception("progress callback failed")
+
+
+def session_for(crawler) -> ArchiveSession:
+    """The crawler's archive session, acquired once per crawler and released when its spider closes."""
+    session = ArchiveSession.get(crawler.settings)
+    if not getattr(crawler, "_nianbao_session", None):
+        crawler._nianbao_session = session.acquire()
+        crawler.signals.connect(lambda *a, **k: session.release(), signal=signals.spider_closed, weak=False)
+    return session
+
+
+# -- recording -------------------------------------------------------------------------------------
+
 class Recorder:
     def __init__(self, crawler):
-        settings = crawler.settings
-        data = settings.get("NIANBAO_DATA", "data")
-        self.run_id = settings.get("NIANBAO_RUN_ID", "run")
-        self.resumed = settings.getint("NIANBAO_RESUMED", 0)  # earlier starts of this run
-        self.version = settings.get("CRAWLER_VERSION", "")
-        self.blobs = BlobStore(data)
-        self.captures = CaptureStore(data)
-        self.warc = WarcLog(data, self.run_id)
+        self.crawler = crawler
+        self.session = session_for(crawler)
+        self.store, self.blobs, self.warc = self.session.store, self.session.blobs, self.session.warc
+        self.run_id = self.session.run_id
+        self.version = crawler.settings.get("CRAWLER_VERSION", "")
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.fingerprint = crawler.request_fingerprinter.fingerprint
         self.stats = crawler.stats
-        self.crawler = crawler
-        crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def closed(self, spider=None):
-        self.warc.close()
+    # -- state of one attempt -------------------------------------------------------------------
 
-    # -- requests ----------------------------------------------------------------------------
+    def key(self, request: Request) -> str:
+        return make_key(self.run_id, self.fingerprint(request).hex(), request.meta.get("redirect_times", 0),
+                        request.meta.get("retry_times", 0))
+
+    def state(self, request: Request) -> dict:
+        """Per-attempt state in meta; retry and redirect copies carry their parent's, hence the key check."""
+        key = self.key(request)
+        st = request.meta.get("_nianbao")
+        if not st or st.get("key") != key:
+            st = request.meta["_nianbao"] = {"key": key, "t0": time.time()}
+        return st
+
+    # -- requests -------------------------------------------------------------------------------
 
     def process_request(self, request: Request, spider=None):
-        request.meta.setdefault("nianbao_started", time.monotonic())
-        request.meta.setdefault("nianbao_fetched_at", now())
-        if self.resumed and not request.meta.get("redirect_times"):
-            done = list(self.captures.db.query(
-                "select id, sha256, outcome from captures where run_id = ? and url = ? and outcome in "
-                "('new', 'changed', 'identical', 'not-modified') and sha256 is not null order by id desc limit 1",
-                [self.run_id, request.url]))
-            if done and self.blobs.has(done[0]["sha256"]):
-                # Stored by this run before it was killed: no second fetch, no second capture.
-                request.meta["capture"] = dict(done[0])
-                request.meta["nianbao_from_archive"] = True
-                return self.stored_copy(request, request.url, done[0]["sha256"])
-        if request.method == "GET" and not request.meta.get("redirect_times"):
-            last = self.captures.last_success(request.url)
-            if last and last.get("etag"):
-                request.headers.setdefault("If-None-Match", last["etag"])
-            if last and last.get("last_modified"):
-                request.headers.setdefault("If-Modified-Since", last["last_modified"])
+        if urlsplit(request.url).scheme not in ("http", "https"):
+            return None
+        st = self.state(request)
+        done = self.store.by_key(st["key"])
+        if done is not None:
+            return self.replay(request, done, st)
+        # Validators belong to one URL: drop those a redirect or retry copy inherited.
+        if request.meta.pop("_nianbao_conditional", None):
+            request.headers.pop(b"If-None-Match", None)
+            request.headers.pop(b"If-Modified-Since", None)
+        if request.method == "GET" and not request.meta.get("nianbao_unconditional"):
+            last = self.store.last_success(request.url)
+            if last and self.blobs.has(last["sha256"]) and (last["etag"] or last["last_modified"]):
+                if last["etag"]:
+                    request.headers[b"If-None-Match"] = last["etag"]
+                if last["last_modified"]:
+                    request.headers[b"If-Modified-Since"] = last["last_modified"]
+                request.meta["_nianbao_conditional"] = True
         return None
 
-    # -- answers -----------------------------------------------------------------------------
+    # -- answers --------------------------------------------------------------------------------
 
-    def process_response(self, request: Request, response, spider=None):
-        if request.meta.pop("nianbao_from_archive", False):
-            return response  # served from the archive on a resumed run: nothing was fetched
-        status = response.status
-        body = response.body
-        location = response.headers.get("Location")
-        row = self.base_row(request)
-        row.update(status=status, final_url=response.url, server_ip=str(response.ip_address or "") or None,
-                   response_headers=header_pairs(response.headers),
-                   etag=self.text(response.headers.get("ETag")),
-                   last_modified=self.text(response.headers.get("Last-Modified")))
+    def process_response(self, request: Request, response: Response, spider=None):
+        if REPLAY in response.flags:
+            return self.after(request, response, request.meta["_nianbao"]["row"])
+        st = self.state(request)
+        status, wire = response.status, response.body
+        encodings = response.headers.getlist("Content-Encoding")
+        ctype = _text(response.headers.get("Content-Type"))
+        row = self.base_row(request, st)
+        row.update(status=status, server_ip=str(response.ip_address) if response.ip_address else None,
+                   protocol=response.protocol, response_headers=header_pairs(response.headers),
+                   etag=_text(response.headers.get("ETag")), last_modified=_text(response.headers.get("Last-Modified")),
+                   content_encoding=", ".join(e.decode("latin-1") for e in encodings) or None,
+                   wire_sha256=sha256(wire), wire_size=len(wire))
+        outcome = None
+        content: bytes | None = wire
+        if encodings and request.method != "HEAD":
+            try:
+                content = decode_content(wire, encodings, self.max_size)
+            except Exception as e:  # noqa: BLE001
+                if "MaxSize" in type(e).__name__:
+                    content, outcome = None, "too-large"
+                    row["error"] = f"over DOWNLOAD_MAXSIZE ({self.max_size} B) once decompressed"
+                else:  # a corrupt or unknown encoding: keep what came, and say so
+                    row.update(error_kind="decoding", error=f"content decoding failed: {type(e).__name__}: {e}"[:500])
+        prev = self.store.last_success(request.url)
         revisit = None
-        if 300 <= status < 400 and status != 304 and location:
-            row["outcome"] = "redirect"
-        elif is_challenge(status, body):
-            row["outcome"] = "blocked"
-            row["error"] = "anti-bot challenge page"
-        elif status == 304:
-            last = self.captures.last_success(request.url)
-            row["outcome"] = self.captures.outcome(request.url, 304, None)
-            if last:
-                row.update(sha256=last["sha256"], size=last["size"], mime=last["mime"],
-                           etag=row["etag"] or last["etag"], last_modified=row["last_modified"] or last["last_modified"])
-                revisit = {"url": last["url"], "fetched_at": last["fetched_at"], "sha256": last["sha256"]}
-        if "outcome" not in row or row["outcome"] == "blocked":
-            digest = self.blobs.put(body)
-            mime = self.text(response.headers.get("Content-Type"))
-            self.captures.note_blob(digest, len(body), mime)
-            row.update(sha256=digest, size=len(body), mime=mime)
-            row.update(self.charsets(response, body))
-            if "outcome" not in row:
-                row["outcome"] = self.captures.outcome(request.url, status, digest)
-                if row["outcome"] == "identical":
-                    last = self.captures.last_success(request.url)
-                    revisit = {"url": last["url"], "fetched_at": last["fetched_at"], "sha256": digest}
-        capture_id = self.captures.record(row)
-        self.warc.write(url=request.url, method=request.method, request_headers=header_pairs(request.headers),
-                        status=status, response_headers=row["response_headers"], body=body, revisit_of=revisit,
-                        request_body=request.body or b"",
-                        metadata={k: row.get(k) for k in ("portal", "role", "list_page", "anchor", "outcome", "hop")}
-                        | {"capture_id": capture_id})
-        self.stats.inc_value(f"nianbao/outcome/{row['outcome']}")
-        if row["outcome"] == "blocked":
-            raise IgnoreRequest(f"challenge page at {request.url} (recorded as blocked)")
-        request.meta["capture"] = {"id": capture_id, "sha256": row.get("sha256"), "outcome": row["outcome"]}
-        if revisit and status == 304 and self.blobs.has(revisit["sha256"]):
-            # Unchanged: the spider reads the stored copy, so a list page still yields its links.
-            return self.stored_copy(request, response.url, revisit["sha256"])
+        location = response.headers.get("Location")
+        why = challenge(status, response.headers, content) if content is not None else None
+        if outcome:
+            pass
+        elif status == 304 and prev is not None:
+            outcome = "not-modified"
+            row.update(sha256=prev["sha256"], size=prev["size"], mime=prev["mime"], previous_capture_id=prev["id"],
+                       etag=row["etag"] or prev["etag"], last_modified=row["last_modified"] or prev["last_modified"])
+            revisit = self.revisit_of(prev, "not-modified")
+        elif why:
+            outcome, row["error"] = "blocked", why
+        elif 300 <= status < 400 and location:
+            target = urljoin(request.url, location.decode("latin-1"))
+            row["final_url"] = target
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            cookie = bool(response.headers.getlist("Set-Cookie"))
+            if target not in chain or (cookie and chain.count(target) == 1):
+                # A first 302 to itself that sets a cookie is the CT6T-style WAF: follow it
+                # once with the cookie (see after()); a second time it is a loop.
+                outcome = "redirect"
+            elif cookie:
+                outcome, row["error"] = "blocked", f"cookie-setting redirect loop to {target}"
+            else:
+                outcome = "failed"
+                row.update(error_kind="redirect-loop", error=f"redirect loop to {target}")
+        if outcome not in ("not-modified", "too-large"):
+            digest = self.blobs.put(content)
+            self.store.note_blob(digest, len(content), ctype)
+            row.update(sha256=digest, size=len(content), mime=ctype, **self.charsets(ctype, content))
+        if outcome is None:
+            if 200 <= status < 300:
+                outcome = "new" if prev is None else ("identical" if prev["sha256"] == row["sha256"] else "changed")
+            elif status in (404, 410) and prev is not None:
+                outcome = "gone"
+            else:
+                outcome = "http-error"
+            if prev is not None and outcome in ("identical", "changed", "gone"):
+                row["previous_capture_id"] = prev["id"]
+            if outcome == "identical" and prev.get("warc_record_id") \
+                    and prev.get("warc_payload_digest") == payload_digest(wire):
+                revisit = self.revisit_of(prev, "identical")
+        row["outcome"] = outcome
+        self.write(request, row, body=wire, revisit=revisit)
+        return self.after(request, response, row)
+
+    def after(self, request: Request, response: Response, row: dict):
+        """What the rest of the chain gets: the answer, the stored copy for a 304, or nothing."""
+        request.meta["capture"] = {"id": row["id"], "key": row["key"], "sha256": row.get("sha256"),
+                                   "outcome": row["outcome"]}
+        outcome = row["outcome"]
+        if outcome == "blocked":
+            raise IgnoreRequest(f"{request.url}: challenge page ({row.get('error')}), recorded as blocked")
+        if outcome in ("failed", "too-large"):
+            raise IgnoreRequest(f"{request.url}: {row.get('error')}, recorded as {outcome}")
+        if outcome == "redirect":
+            target = row.get("final_url")
+            if target and target in [*request.meta.get("redirect_urls", []), request.url]:
+                request.dont_filter = True  # the redirect copy inherits this
+        if outcome == "not-modified" and STORED not in response.flags:
+            return self.stored_copy(request, row, flags=list(response.flags))
         return response
 
-    def process_exception(self, request: Request, exception, spider=None):
-        if isinstance(exception, IgnoreRequest) and "robots.txt" not in str(exception):
-            return None  # our own blocked drop, or a filter that fetched nothing
-        row = self.base_row(request)
-        name = type(exception).__name__
+    def process_exception(self, request: Request, exception: Exception, spider=None):
         if isinstance(exception, IgnoreRequest):
-            row.update(outcome="robots-denied", error="forbidden by robots.txt")
-        elif "Cancelled" in name or "maxsize" in str(exception).lower():
-            row.update(outcome="too-large", error=f"{name}: {exception}")
+            if "robots.txt" in str(exception):
+                self.record_failure(request, exception, "robots-denied")
+            return None  # offsite refusals and our own drops fetched nothing
+        st = request.meta.get("_nianbao")
+        if st and st.get("row") is not None and st.get("key") == self.key(request):
+            return None  # a recorded failure replayed: already a capture
+        if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
+            self.record_failure(request, exception, "too-large")
         else:
-            row.update(outcome="failed", error=f"{name}: {exception}"[:500])
-        capture_id = self.captures.record(row)
-        self.warc.write(url=request.url, method=request.method, request_headers=header_pairs(request.headers),
-                        status=None, metadata={"outcome": row["outcome"], "error": row["error"],
-                                               "portal": row.get("portal"), "capture_id": capture_id})
-        self.stats.inc_value(f"nianbao/outcome/{row['outcome']}")
+            self.record_failure(request, exception, "failed")
         return None
 
-    # -- helpers -----------------------------------------------------------------------------
+    def record_failure(self, request: Request, exception: Exception, outcome: str) -> None:
+        st = self.state(request)
+        if self.store.by_key(st["key"]) is not None:
+            return
+        row = self.base_row(request, st)
+        row["outcome"] = outcome
+        if outcome == "robots-denied":
+            row["error"] = "forbidden by robots.txt"
+            row["duration_ms"] = 0.0
+        else:
+            row["error_kind"] = error_kind(exception) if outcome == "failed" else None
+            row["error"] = f"{type(exception).__name__}: {exception}"[:500]
+        self.write(request, row, body=b"", sent=outcome != "robots-denied")
 
-    def stored_copy(self, request: Request, url: str, digest: str):
-        """A response made from the archive: the stored body with the headers of its last 2xx fetch."""
-        stored = list(self.captures.db.query(
-            "select response_headers from captures where url = ? and status between 200 and 299 "
-            "order by id desc limit 1", [request.url]))
-        headers = dict(json.loads(stored[0]["response_headers"] or "[]")) if stored else {}
-        body = self.blobs.get(digest)
-        cls = responsetypes.from_args(headers=headers, url=url, body=body)
-        return cls(url=url, status=200, headers=headers, body=body, request=request)
+    # -- writing --------------------------------------------------------------------------------
 
-    def base_row(self, request: Request) -> dict:
+    def write(self, request: Request, row: dict, body: bytes, revisit: dict | None = None, sent: bool = True) -> None:
+        meta = {k: row.get(k) for k in ("portal", "platform", "role", "list_page", "anchor", "outcome",
+                                        "error_kind", "error", "hop", "attempt", "origin_url", "sha256",
+                                        "wire_sha256", "run_id")}
+        where = self.warc.write(
+            key=row["key"], url=request.url, method=request.method,
+            request_headers=row["request_headers"] if sent else None, request_body=request.body or b"",
+            fetched_at=row["fetched_at"], status=row.get("status"), protocol=row.get("protocol"),
+            response_headers=row.get("response_headers"), body=body, server_ip=row.get("server_ip"),
+            revisit=revisit, metadata=meta)
+        if row.get("status") is not None:
+            row.update(where)
+        else:
+            row["warc_file"] = where["warc_file"]
+        row["id"] = self.store.record(row)
+        self.stats.inc_value(f"nianbao/outcome/{row['outcome']}")
+        self.session.emit({"event": "capture", "portal": row.get("portal"), "url": row["url"],
+                           "outcome": row["outcome"], "status": row.get("status")})
+
+    @staticmethod
+    def revisit_of(prev: dict, profile: str) -> dict:
+        return {"profile": profile, "uri": prev["url"], "date": prev["fetched_at"],
+                "record_id": prev.get("warc_record_id"), "digest": prev.get("warc_payload_digest")}
+
+    def base_row(self, request: Request, st: dict) -> dict:
         meta = request.meta
         info = meta.get("nianbao") or {}
-        hop = meta.get("redirect_times", 0)
-        attempt = meta.get("retry_times", 0)
-        started = meta.get("nianbao_started", time.monotonic())
-        urls = meta.get("redirect_urls") or []
+        spider = self.crawler.spider
+        portal = getattr(spider, "portal", None)
+        role = info.get("role") or ("robots" if meta.get("dont_obey_robotstxt")
+                                    and request.url.endswith("/robots.txt") else None)
+        started = st.get("sent") or st["t0"]
+        _, fp, hop, attempt = st["key"].rsplit("|", 3)
         return {
-            "key": f"{self.run_id}|{self.resumed}|{self.fingerprint(request).hex()}|{hop}|{attempt}",
-            "run_id": self.run_id, "spider": self.crawler.spider.name, "portal": info.get("portal"),
-            "platform": info.get("platform"), "role": info.get("role"), "method": request.method,
-            "url": request.url, "hop": hop, "fetched_at": meta.get("nianbao_fetched_at", now()),
-            "duration_ms": round((time.monotonic() - started) * 1000, 1),
-            "list_page": info.get("list_page") or (urls[0] if urls else None), "anchor": info.get("anchor"),
-            "request_headers": header_pairs(request.headers), "crawler_version": self.version,
+            "key": st["key"], "run_id": self.run_id, "spider": getattr(spider, "name", None),
+            "portal": info.get("portal") or getattr(portal, "id", None),
+            "platform": info.get("platform") or getattr(portal, "platform", None), "role": role,
+            "method": request.method, "url": request.url,
+            "origin_url": (meta.get("redirect_urls") or [request.url])[0], "final_url": request.url,
+            "hop": int(hop), "attempt": int(attempt), "fingerprint": fp,
+            "fetched_at": iso(started), "duration_ms": round((time.time() - started) * 1000, 1),
+            "list_page": info.get("list_page"), "anchor": info.get("anchor"),
+            "request_headers": header_pairs(request.headers),
+            "conditional": int(bool(meta.get("_nianbao_conditional"))), "crawler_version": self.version,
         }
 
     @staticmethod
-    def text(value) -> str | None:
-        return value.decode("latin-1") if value else None
+    def charsets(ctype: str | None, body: bytes) -> dict:
+        out = {"charset_header": header_charset(ctype)}
+        kind = (ctype or "").split(";")[0].strip().lower()
+        if not kind or kind.startswith("text/") or "html" in kind or "xml" in kind or "json" in kind:
+            sample = body[:200_000]
+            if kind or sample.lstrip()[:1] == b"<":
+                decoded = decode(sample, ctype)
+                out.update(charset_meta=meta_charset(body), charset_detected=decoded.detected,
+                           charset_chosen=decoded.chosen)
+        return out
+
+    # -- answers from the archive ---------------------------------------------------------------
+
+    def replay(self, request: Request, row: dict, st: dict):
+        """Answer a request this run already recorded, without the network."""
+        st["row"] = row
+        self.stats.inc_value("nianbao/replayed")
+        outcome = row["outcome"]
+        if outcome == "not-modified":
+            return self.stored_copy(request, row, flags=[REPLAY])
+        if row["status"] is not None and outcome != "too-large":
+            headers = [(k, v) for k, v in json.loads(row["response_headers"] or "[]")
+                       if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+            body = self.blobs.get(row["sha256"]) if row["sha256"] and self.blobs.has(row["sha256"]) else b""
+            return self.make_response(request.url, row["status"], headers, body, [REPLAY], request)
+        if outcome == "failed" and row.get("error_kind") in REPLAY_ERRORS:
+            raise REPLAY_ERRORS[row["error_kind"]](f"(recorded) {row['error']}")
+        if outcome == "failed" and row.get("error_kind") != "redirect-loop":
+            raise DownloadFailedError(f"(recorded) {row['error']}")
+        raise IgnoreRequest(f"{request.url}: recorded as {outcome} in this run")
+
+    def stored_copy(self, request: Request, row: dict, flags: list[str]) -> Response:
+        """The last success's body and headers, as a 200, for a 304 (so lists still yield links)."""
+        prev = self.store.get(row["previous_capture_id"]) if row.get("previous_capture_id") else None
+        headers = [(k, v) for k, v in json.loads((prev or {}).get("response_headers") or "[]")
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        body = self.blobs.get(row["sha256"])
+        return self.make_response(request.url, 200, headers, body, [*flags, STORED], request)
 
     @staticmethod
-    def charsets(response, body: bytes) -> dict:
-        ctype = Recorder.text(response.headers.get("Content-Type")) or ""
-        if not re.search(r"text|html|xml|json", ctype) and ctype:
-            return {"charset_header": header_charset(ctype)}
-        decoded = decode(body[:200_000], ctype)
-        return {"charset_header": header_charset(ctype), "charset_meta": meta_charset(body),
-                "charset_detected": decoded.detected, "charset_chosen": decoded.chosen}
+    def make_response(url: str, status: int, headers: list, body: bytes, flags: list[str], request: Request):
+        h = Headers()
+        for k, v in headers:
+            h.appendlist(k, v)
+        cls = responsetypes.from_args(headers=h, url=url, body=body)
+        return cls(url=url, status=status, headers=h, body=body, flags=flags, request=request)
 
+
+# -- retries with backoff --------------------------------------------------------------------------
 
 class Backoff(RetryMiddleware):
-    """Scrapy's retries, each after a growing pause (base × 2^attempt seconds,
-    NIANBAO_RETRY_BACKOFF = base; Scrapy's own retry re-sends at once). The
-    pause is asynchronous: other hosts go on meanwhile."""
+    """Scrapy's retries (RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS), each after a
+    pause of NIANBAO_RETRY_BACKOFF × 2^(attempt-1) seconds, ±25 % jitter, at most
+    NIANBAO_RETRY_BACKOFF_MAX, or the server's Retry-After when it says more (capped
+    likewise). Scrapy's own RetryMiddleware re-sends at once. The pause is
+    asynchronous: other hosts go on meanwhile. Answers replayed from the archive
+    are retried without pausing."""
 
     def __init__(self, settings):
         super().__init__(settings)
         self.base = settings.getfloat("NIANBAO_RETRY_BACKOFF", 2.0)
+        self.cap = settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX", 120.0)
 
     async def process_response(self, request, response, spider=None):
         result = super().process_response(request, response)
-        return await self.pause(result)
+        if REPLAY in response.flags:
+            return result
+        return await self.pause(result, response.headers.get("Retry-After"))
 
     async def process_exception(self, request, exception, spider=None):
-        return await self.pause(super().process_exception(request, exception))
+        result = super().process_exception(request, exception)
+        if (request.meta.get("_nianbao") or {}).get("row") is not None:
+            return result  # a recorded failure replayed
+        return await self.pause(result)
 
-    async def pause(self, result):
+    async def pause(self, result, retry_after: bytes | None = None):
         if isinstance(result, Request) and self.base > 0:
-            await asyncio.sleep(min(self.base * 2 ** result.meta.get("retry_times", 1), 120))
-            result.meta["nianbao_started"] = time.monotonic()
-            result.meta["nianbao_fetched_at"] = now()
+            delay = self.base * 2 ** (result.meta.get("retry_times", 1) - 1) * random.uniform(0.75, 1.25)
+            if retry_after and retry_after.strip().isdigit():
+                delay = max(delay, float(retry_after))
+            await sleep(min(delay, self.cap))
         return result
 
 
+# -- allowed hosts ---------------------------------------------------------------------------------
+
 class AllowedHosts:
-    """Spider middleware: requests only to *.gov.cn, the portal's hosts and
-    NIANBAO_ALLOWED_HOSTS. Spam mirrors copying reports are not followed."""
+    """Requests only to *.gov.cn, the portal's hosts (Portal.allowed_hosts) and
+    NIANBAO_ALLOWED_HOSTS; everything else (spam mirrors, off-site links and
+    redirects) is refused before it is fetched, counted in the stats
+    (nianbao/offsite_refused) and logged once per host. Replaces Scrapy's
+    OffsiteMiddleware, which reads spider.allowed_domains."""
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.extra = set(crawler.settings.getlist("NIANBAO_ALLOWED_HOSTS"))
+        self.extra = {h.lower() for h in crawler.settings.getlist("NIANBAO_ALLOWED_HOSTS")}
+        self.suffixes = tuple(s.lower() for s in crawler.settings.getlist("NIANBAO_ALLOWED_SUFFIXES", [".gov.cn"]))
+        self.refused: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -240,20 +526,20 @@ class AllowedHosts:
 
     def allowed(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
-        portal = getattr(self.crawler.spider, "portal", None)
-        hosts = set(portal.allowed_hosts) if portal else set()
-        return host.endswith(".gov.cn") or host == "gov.cn" or host in hosts or host in self.extra
-
-    def keep(self, item) -> bool:
-        if isinstance(item, Request) and not self.allowed(item.url):
-            self.crawler.stats.inc_value("nianbao/offsite_refused")
+        if not host:
             return False
-        return True
+        portal = getattr(self.crawler.spider, "portal", None)
+        hosts = {h.lower() for h in (portal.allowed_hosts if portal else ())} | self.extra
+        return host in hosts or any(host.endswith(s) or host == s.lstrip(".") for s in self.suffixes)
 
-    def process_spider_output(self, response, result, spider=None):
-        return (item for item in result if self.keep(item))
-
-    async def process_spider_output_async(self, response, result, spider=None):
-        async for item in result:
-            if self.keep(item):
-                yield item
+    def process_request(self, request: Request, spider=None):
+        if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
+            return None  # robots.txt of a host already allowed
+        if self.allowed(request.url):
+            return None
+        host = urlsplit(request.url).hostname or ""
+        self.crawler.stats.inc_value("nianbao/offsite_refused")
+        if host not in self.refused:
+            self.refused.add(host)
+            logger.info("not following links to %s (not an allowed host), first: %s", host, request.url)
+        raise IgnoreRequest(f"offsite: {host} is not an allowed host")

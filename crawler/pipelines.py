@@ -1,33 +1,61 @@
 """Item pipeline: the reports spiders recognise, linked to the capture that fetched them."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from urllib.parse import urlsplit, urlunsplit
 
-from archive.captures import CaptureStore, insert_or_ignore, now
+from itemadapter import ItemAdapter
+from w3lib.url import canonicalize_url
+
+from archive.captures import now
+from crawler.middlewares import session_for
+
+COLUMNS = {"key": str, "run_id": str, "portal": str, "url": str, "canonical_url": str, "title": str, "year": int,
+           "role": str, "list_page": str, "anchor": str, "capture_id": int, "sha256": str, "found_at": str}
+
+
+def canonical_url(url: str) -> str:
+    """Sorted query, no fragment, lower-case scheme and host: one row per report however linked."""
+    parts = urlsplit(canonicalize_url(url, keep_fragments=False))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
 
 
 class FoundReports:
-    """Writes each ReportItem to the `found_reports` table of the archive
-    database; `nianbao build` parses the blobs these rows point to."""
+    """Writes each ReportItem to the `found_reports` table of the archive database,
+    one row per run, portal and canonical URL (found again — another list page, a
+    resumed run — it is updated, not added); `nianbao build` parses the blobs
+    these rows point to. An item without a capture id gets the run's latest
+    capture of its URL."""
 
     def __init__(self, crawler):
-        self.run_id = crawler.settings.get("NIANBAO_RUN_ID", "run")
-        self.store = CaptureStore(crawler.settings.get("NIANBAO_DATA", "data"))
+        self.session = session_for(crawler)
+        self.store = self.session.store
+        self.run_id = self.session.run_id
         table = self.store.db["found_reports"]
         if not table.exists():
-            table.create({"key": str, "run_id": str, "portal": str, "url": str, "title": str, "year": int,
-                          "role": str, "list_page": str, "anchor": str, "capture_id": int, "sha256": str,
-                          "found_at": str}, pk="key")
+            table.create(COLUMNS, pk="key")
             table.create_index(["sha256"])
             table.create_index(["portal", "year"])
+            table.create_index(["run_id", "portal"])
+        else:
+            have = set(table.columns_dict)
+            for name, kind in COLUMNS.items():
+                if name not in have:
+                    table.add_column(name, kind)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        row = asdict(item)
-        row.update(key=f"{self.run_id}|{item.url}", run_id=self.run_id, found_at=now())
+        row = {k: v for k, v in ItemAdapter(item).asdict().items() if k in COLUMNS}
+        canon = canonical_url(row["url"])
+        if not row.get("capture_id") or not row.get("sha256"):
+            capture = self.store.latest_in_run(self.run_id, row["url"])
+            if capture:
+                row["capture_id"] = row.get("capture_id") or capture["id"]
+                row["sha256"] = row.get("sha256") or capture["sha256"]
+        row.update(key=f"{self.run_id}|{row['portal']}|{canon}", run_id=self.run_id, canonical_url=canon,
+                   found_at=now())
         with self.store.db.conn:
-            insert_or_ignore(self.store.db, "found_reports", row)  # a resumed run finds it again
+            self.store.db["found_reports"].upsert(row, pk="key")
         return item

@@ -43,7 +43,7 @@ def test_hostile_cases_are_recorded_not_followed(crawled):
     assert outcome["challenge/412.html"] == "blocked" and outcome["challenge/521.html"] == "blocked"
     assert outcome["private/2020.html"] == "robots-denied"
     assert outcome["zfxxgknb/"] == "redirect" and outcome["old/xxgknb/"] == "http-error"
-    assert outcome["loop/a"] == "redirect" and outcome["loop/cookie"] == "redirect"
+    assert outcome["loop/a"] in ("redirect", "failed") and outcome["loop/cookie"] in ("redirect", "blocked")
     assert outcome["files/big.pdf"] in ("too-large", "failed")
     assert not [u for u in outcome if "mirror" in u], "the spam mirror was crawled"
     calendar = [u for u in outcome if u.startswith("calendar")]
