@@ -230,3 +230,11 @@ def test_scanned_pdf_text_notes_and_sources(scan_pdf):
     for item in scan_pdf.items:
         cells = [c for r in item.rows for c in r] if isinstance(item, Table) else [item]
         assert all(SOURCE.match(c.source) for c in cells)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(ocr.geometry, "join_tables"), reason="extract.pdf has no join_tables yet")
+def test_scanned_pdf_rejoins_a_group_label_cut_by_the_break(scan_pdf):
+    rows = rows_of(scan_pdf)  # printed '（三' at the foot of page 1 and '）不予公开' at the top of page 2
+    assert row_after(rows, "（三）不予公开", 1) == ["1.属于国家秘密"]
+    assert next(r for r in rows if "3.危及“三安全一稳定”" in r)[1] == "（三）不予公开"
