@@ -1,23 +1,16 @@
 """The sample portal: imitation government sites on 127.0.0.1, the crawler's test world.
 
-    with SamplePortal() as portal:
+    with SamplePortal(workdir) as portal:
         portal.registry_csv()      # a registry of its sites, for `nianbao crawl --registry`
-        portal.scrapy_settings()   # name resolution for its hosts
+        portal.scrapy_settings()   # name resolution for its hosts (crawler.resolver)
         portal.expected()          # the reports each site publishes
+        portal.change_report("trs-sample", 0); portal.delete_report("vsb-sample", 0)
 
 One threaded HTTP server answers for every site by the Host header (name-based
-virtual hosting); Scrapy reaches the names through crawler.resolver. Sites
-imitate the CMS families of the research notes: TRS (createPageHTML in both
-conventions, a GBK site, _wap twins, P0….pdf attachments), Hanweb (XML island,
-dataproxy.jsp POST groups, /art/ details, downfile.jsp, a column that is the
-report), VSB (static .htm paging, #vsb_content, download.jsp), gkmlpt (the JSON
-list API, post_<id> pages, /attachment/ files), Jeecms (index_N.jhtml) and a
-generic site found from its homepage. Each lists reports of several years
-among ordinary notices, over three list pages. Hostile cases: a column moved
-since last year (old path 404, another 301), 412 with `$_ts`, 521 with
-document.cookie, a 302 cookie loop, a redirect loop, an endless calendar, a
-slow host, a 50 MB file, a spam mirror copying a report, a robots.txt
-denial. Static answers carry ETags and honour If-None-Match.
+virtual hosting). Sites imitate the CMS families of the research notes (TRS,
+Hanweb, VSB, gkmlpt, Jeecms, a generic site) and the hostile cases crawlers
+meet; README.md in this folder has the table. SamplePortal(sites=N,
+reports_per_site=K) builds N generated sites instead, for benchmarks.
 """
 from .server import SamplePortal
 

@@ -1,290 +1,108 @@
-"""The sample portal's server and its sites (see the package docstring)."""
+"""The sample portal's HTTP server: one threaded server, one site per Host header.
+
+Conditional GET: every static answer (pages, files) carries an ETag (a hash of
+its bytes) and a Last-Modified (its publication date, or the time of a
+change_report); If-None-Match wins over If-Modified-Since, as RFC 9110 says.
+List APIs, list.jsp and dataproxy answers are dynamic: no validators.
+"""
 from __future__ import annotations
 
+import collections
+import datetime as dt
+import email.utils
 import hashlib
-import html
-import json
 import threading
 import time
-from dataclasses import dataclass, field
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures" / "parse"
-YEARS = (2021, 2022, 2023)
-NOTICES = ("关于做好春节期间安全生产工作的通知", "2023年度部门预算公开", "工作动态：召开政务公开工作会议",
-           "关于公开征求意见的公告", "2023年政务公开工作要点", "政府信息公开指南")
-ROBOTS = b"User-agent: *\nDisallow: /private/\n"
-BIG = 50 * 1024 * 1024
+from . import content, hostile
+from .base import Req, Resp, Site, generated_docs, key_of_url
+from .generic import GenericSite, generic_sample
+from .gkmlpt import GkmlptSite, gkmlpt_sample
+from .hanweb import HanwebSite, hanweb_sample
+from .jeecms import JeecmsSite, jeecms_sample
+from .trs import Column, TrsSite, trs_gbk_sample, trs_sample
+from .vsb import Tree, VsbSite, vsb_sample
 
-
-@dataclass
-class Page:
-    body: bytes
-    ctype: str = "text/html; charset=utf-8"
-    status: int = 200
-    headers: dict = field(default_factory=dict)
+PLATFORMS = ("trs", "hanweb", "vsb", "gkmlpt", "jeecms", "generic")
+KIND = {"scan": "pdf"}  # file kinds as expected() names them
 
 
-@dataclass
-class Site:
-    host: str
-    portal: str
-    body: str  # the publishing body
-    platform: str
-    start: str  # path of the start URL
-    level: str = "county"
-    province: str = "四川"
-    pages: dict[str, Page] = field(default_factory=dict)
-    reports: list[tuple[str, int, str]] = field(default_factory=list)  # (path, year, kind)
-    dataproxy: list[str] = field(default_factory=list)  # Hanweb records answered by dataproxy.jsp
-    delay: float = 0.0  # seconds before each answer
-
-    def add(self, path: str, body: bytes | str, ctype: str = "text/html; charset=utf-8", **kw) -> None:
-        self.pages[path] = Page(body.encode() if isinstance(body, str) else body, ctype, **kw)
+def named_sites(files: content.Files, slow_seconds: float, big_bytes: int) -> list[Site]:
+    generic = generic_sample(files)
+    mirror, slow = hostile.MirrorSite(files=files), hostile.SlowSite(slow_seconds, files=files)
+    hostile.mount(generic, mirror, slow, big_bytes)
+    return [trs_sample(files), trs_gbk_sample(files), hanweb_sample(files), vsb_sample(files), gkmlpt_sample(files),
+            jeecms_sample(files), generic, mirror, slow]
 
 
-def fixture(name: str) -> bytes | None:
-    found = sorted((FIXTURES / name).glob("input.*")) if (FIXTURES / name).is_dir() else []
-    return found[0].read_bytes() if found else None
+def generated_site(i: int, reports: int, files: content.Files) -> Site:
+    """Site number i of a benchmark world: platforms in turn, `reports` reports each, lists of 15-50 rows."""
+    platform = PLATFORMS[i % len(PLATFORMS)]
+    host, pid, body = f"www.{platform}{i:03d}-sample.gov.cn", f"{platform}{i:03d}-sample", f"样例{i:03d}县人民政府"
+    docs = generated_docs(body, reports, seed=i)
+    kw = {"files": files, "province": "四川", "unique_files": True}  # files get bytes of their own
+    if platform == "trs":
+        paging = ("js4", "js6", "vars")[(i // len(PLATFORMS)) % 3]
+        site = TrsSite(host, pid, body, docs, [Column("main", "/zwgk/zfxxgknb/", "政府信息公开年报", per=20,
+                                                      paging=paging)], **kw)
+    elif platform == "hanweb":
+        site = HanwebSite(host, pid, body, docs, per=15, **kw)
+    elif platform == "vsb":
+        site = VsbSite(host, pid, body, docs, [Tree("main", 1025, "政府信息公开年报", static="/xxgk/zfxxgknb",
+                                                    per=20)], **kw)
+    elif platform == "gkmlpt":
+        for d in docs:  # gkmlpt articles always have a page: a file-only report becomes a page with the file
+            if d.as_file:
+                d.files, d.as_file, d.stub = [d.as_file], None, True
+        site = GkmlptSite(host, pid, body, docs, per=50, **kw)
+    elif platform == "jeecms":
+        site = JeecmsSite(host, pid, body, docs, per=20, **kw)
+    else:
+        site = GenericSite(host, pid, body, docs, per=20, **kw)
+    site.notes = f"generated sample site {i} ({platform})"
+    return site
 
 
-def report_html(body: str, year: int, encoding: str = "utf-8") -> bytes:
-    """A report page: the form's tables as text lines under the report's title."""
-    text = (fixture("text-2021-single-other-row") or b"").decode("utf-8")
-    lines = text.splitlines()[1:]  # the fixture's own title goes; this site's comes instead
-    title = f"{body}{year}年政府信息公开工作年度报告"
-    charset = "gb2312" if encoding != "utf-8" else "utf-8"
-    page = (f"<html><head><meta charset='{charset}'><title>{title}</title></head><body>"
-            f"<div class='title'><h1>{title}</h1></div><div class='TRS_Editor' id='zoom'><pre>"
-            + html.escape("\n".join(lines)) + "</pre></div></body></html>")
-    return page.encode("gb18030" if encoding != "utf-8" else "utf-8")
+def resolver_setting() -> str:
+    """Scrapy 2.13+ reads TWISTED_DNS_RESOLVER (DNS_RESOLVER is deprecated there); older ones DNS_RESOLVER."""
+    from scrapy.settings import default_settings
 
+    return "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
 
-def listing(links: list[tuple[str, str]], extra: str = "") -> str:
-    items = "".join(f"<li><a href='{href}' title='{html.escape(t)}'>{html.escape(t)}</a><span>2024-01-18</span></li>"
-                    for href, t in links)
-    return f"<html><head><meta charset='utf-8'></head><body><ul class='list'>{items}</ul>{extra}</body></html>"
-
-
-def entries(site: Site, year_paths: dict[int, str], notice_paths: list[str]) -> list[tuple[str, str]]:
-    """Report and notice links interleaved, newest first, as list pages show them."""
-    out = []
-    for k, year in enumerate(sorted(year_paths, reverse=True)):
-        out.append((year_paths[year], f"{site.body}{year}年政府信息公开工作年度报告"))
-        out.append((notice_paths[k % len(notice_paths)], NOTICES[k % len(NOTICES)]))
-    return out
-
-
-# -- the sites ------------------------------------------------------------------------------
-
-def trs_site(host: str, portal: str, body: str, six_args: bool, gbk: bool) -> Site:
-    s = Site(host, portal, body, "trs", "/zwgk/zfxxgknb/index.html")
-    pdf = fixture("pdf-ruled-pagebreak-pingwu")
-    pages = [[], [], []]
-    for k, year in enumerate(YEARS):
-        path = f"/zwgk/zfxxgknb/{year + 1}01/t{year + 1}0118_{1000 + k}.html"
-        att = f"/zwgk/zfxxgknb/{year + 1}01/P0{year + 1}0118{k:04d}.pdf"
-        page = report_html(body, year, "gbk" if gbk else "utf-8")
-        link = f"<p class='insertfileTag'><a href='./P0{year + 1}0118{k:04d}.pdf' appendix='true'>附件：年度报告.pdf</a></p>"
-        page = page.replace(b"</body>", link.encode("gb18030" if gbk else "utf-8") + b"</body>")
-        s.add(path, page, "text/html; charset=gb2312" if gbk else "text/html; charset=utf-8")
-        s.add(path.replace(".html", "_wap.html"), page)
-        if pdf:
-            s.add(att, pdf, "application/pdf")
-            s.reports.append((att, year, "pdf"))
-        s.reports.append((path, year, "html"))
-        notice = f"/zwgk/zfxxgknb/{year + 1}01/t{year + 1}0110_{2000 + k}.html"
-        s.add(notice, f"<html><title>{NOTICES[k]}</title><body>{NOTICES[k]}</body></html>")
-        pages[k].append((f".{path[len('/zwgk/zfxxgknb'):]}", f"{body}{year}年政府信息公开工作年度报告"))
-        pages[k].append((f".{path[len('/zwgk/zfxxgknb'):].replace('.html', '_wap.html')}",
-                         f"{body}{year}年政府信息公开工作年度报告"))
-        pages[k].append((f".{notice[len('/zwgk/zfxxgknb'):]}", NOTICES[k]))
-    for k in range(3):
-        name = "index.html" if k == 0 else f"index_{k + 1 if six_args else k}.html"
-        call = (f"createPageHTML('page_div',3,{k + 1},'index','html',9);" if six_args
-                else f'createPageHTML(3, {k}, "index", "html");')
-        page = listing(pages[k], f"<div id='page_div'></div><script>{call}</script>")
-        s.add(f"/zwgk/zfxxgknb/{name}", page.encode("gb18030") if gbk else page,
-              "text/html; charset=gb2312" if gbk else "text/html; charset=utf-8")
-    return s
-
-
-def hanweb_site() -> Site:
-    s = Site("www.hanweb-sample.gov.cn", "hanweb-sample", "某市民政局", "hanweb", "/col/col123/index.html",
-             level="department", province="江苏")
-    records = []
-    for k, year in enumerate(YEARS):
-        path = f"/art/{year + 1}/1/{18 + k}/art_123_{4000 + k}.html"
-        docx = fixture("docx-merged-pingwu")
-        page = report_html(s.body, year)
-        if docx:
-            att = f"/module/download/downfile.jsp?classid=0&filename=a{k}.docx"
-            page = page.replace(b"</body>", f"<p><a href='{att}'>附件：年度报告.docx</a></p></body>".encode())
-            s.add(att, docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-            s.reports.append((att, year, "docx"))
-        s.add(path, page)
-        s.reports.append((path, year, "html"))
-        records.append(f"<li><a href='{path}' title='{s.body}{year}年政府信息公开工作年度报告'>"
-                       f"{s.body}{year}年政府信息公开工作年度报告</a><span>{year + 1}-01-18</span></li>")
-        for j in range(3):
-            note = f"/art/{year + 1}/1/{k + 1}/art_123_{5000 + 10 * k + j}.html"
-            s.add(note, f"<html><title>{NOTICES[j]}</title><body>{NOTICES[j]}</body></html>")
-            records.append(f"<li><a href='{note}' title='{NOTICES[j]}'>{NOTICES[j]}</a></li>")
-    per = 4
-    island = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[:per])
-    column = (f"<html><head><meta charset='utf-8'><meta name='ColumnName' content='政府信息公开年报'></head><body>"
-              f"<div id='4567'><script type='text/xml'><datastore><nextgroup><![CDATA[<a href='/module/web/jpage/"
-              f"dataproxy.jsp?page=1'>]]></nextgroup><recordset>{island}</recordset></datastore></script></div>"
-              f"<script>$('#4567').jpage({{totalRecord:{len(records)}, perPage:{per}, groupSize:3, "
-              f"proxyUrl:'/module/web/jpage/dataproxy.jsp', ajaxParam:{{col:'1', appid:'1', webid:'52', path:'/', "
-              f"columnid:'123', sourceContentType:'1', unitid:'4567', webname:'某市民政局', permissiontype:'0'}}}});"
-              f"</script></body></html>")
-    s.add("/col/col123/index.html", column)
-    s.dataproxy = records
-    s.add("/col/col90135/index.html", report_html(s.body, 2020))  # a column page that is the report
-    s.reports.append(("/col/col90135/index.html", 2020, "html"))
-    s.start = "/col/col123/index.html /col/col90135/index.html"
-    return s
-
-
-def vsb_site() -> Site:
-    s = Site("www.vsb-sample.gov.cn", "vsb-sample", "某县人民政府", "vsb", "/xxgk/zfxxgknb.htm", province="云南")
-    doc = fixture("doc-pingwu")
-    lists = [[], [], []]
-    for k, year in enumerate(YEARS):
-        path = f"/info/1025/{61690 + k}.htm"
-        page = report_html(s.body, year).replace(b"<div class='TRS_Editor' id='zoom'>", b"<div id='vsb_content'>")
-        if doc:
-            att = f"/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid={900 + k}"
-            page = page.replace(b"</body>", f"<p>附件【<a href='{att}'>年报.doc</a>】</p></body>".encode())
-            s.add(att, doc, "application/msword")
-            s.reports.append((att, year, "doc"))
-        s.add(path, page)
-        s.reports.append((path, year, "html"))
-        note = f"/info/1025/{61600 + k}.htm"
-        s.add(note, f"<html><title>{NOTICES[k]}</title><body>{NOTICES[k]}</body></html>")
-        lists[k] += [(path, f"{s.body}{year}年政府信息公开工作年度报告"), (note, NOTICES[k])]
-    # Static paging counts down: zfxxgknb.htm, then zfxxgknb/2.htm, zfxxgknb/1.htm.
-    names = ["/xxgk/zfxxgknb.htm", "/xxgk/zfxxgknb/2.htm", "/xxgk/zfxxgknb/1.htm"]
-    for k, name in enumerate(names):
-        nxt = f"<a href='{names[k + 1]}'>下页</a>" if k + 1 < len(names) else ""
-        s.add(name, listing(lists[k], f"<div class='pb_sys_common'>{nxt}</div>"))
-    return s
-
-
-def gkmlpt_site() -> Site:
-    s = Site("www.gkmlpt-sample.gov.cn", "gkmlpt-sample", "某区人民政府", "gkmlpt", "/gkmlpt/index", province="广东")
-    pdf = fixture("pdf-unruled-biaokou")
-    config = {"SID": "755001", "TREE": [{"id": 1, "name": "政策文件"}, {"id": 27, "name": "政府信息公开年报"}]}
-    s.add("/gkmlpt/index", f"<html><head><meta charset='utf-8'></head><body><div id='app'></div><script>"
-                           f"window._CONFIG = {{SID: '755001', TREE: {json.dumps(config['TREE'], ensure_ascii=False)}}};"
-                           f"</script></body></html>")
-    articles = []
-    for k, year in enumerate(YEARS):
-        pid = 4688990 + k
-        path = f"/gkmlpt/content/4/4688/post_{pid}.html"
-        s.add(path, report_html(s.body, year))
-        s.reports.append((path, year, "html"))
-        att = []
-        if pdf:
-            a = f"/attachment/0/88/{88380 + k}/{pid}.pdf"
-            s.add(a, pdf, "application/pdf")
-            s.reports.append((a, year, "pdf"))
-            att = [{"id": 88380 + k, "name": f"{year}年报.pdf", "url": a}]
-        articles.append({"id": pid, "title": f"{s.body}{year}年政府信息公开工作年度报告", "url": path, "attachment": att})
-        articles.append({"id": pid + 100, "title": NOTICES[k], "url": f"/gkmlpt/content/4/4688/post_{pid + 100}.html"})
-    for page in (1, 2, 3):
-        batch = articles[(page - 1) * 2: page * 2]
-        s.add(f"/gkmlpt/api/all/27?page={page}&sid=755001",
-              json.dumps({"classify": {"post_count": len(articles)}, "articles": batch}, ensure_ascii=False),
-              "application/json")
-    s.add("/gkmlpt/api/all/27?page=4&sid=755001", json.dumps({"articles": []}), "application/json")
-    return s
-
-
-def jeecms_site() -> Site:
-    s = Site("www.jeecms-sample.gov.cn", "jeecms-sample", "某镇人民政府", "jeecms", "/zfxxgknb/index.jhtml",
-             level="township", province="内蒙古")
-    for k, year in enumerate(YEARS):
-        path = f"/zfxxgknb/{1234 + k}.jhtml"
-        s.add(path, report_html(s.body, year))
-        s.reports.append((path, year, "html"))
-        note = f"/zfxxgknb/{1300 + k}.jhtml"
-        s.add(note, f"<html><title>{NOTICES[k]}</title><body>{NOTICES[k]}</body></html>")
-        name = "/zfxxgknb/index.jhtml" if k == 0 else f"/zfxxgknb/index_{k + 1}.jhtml"
-        s.add(name, listing([(path, f"{s.body}{year}年政府信息公开工作年度报告"), (note, NOTICES[k])]))
-    s.add("/zfxxgknb/index_4.jhtml", listing([]))
-    return s
-
-
-def generic_site() -> Site:
-    # Started from this year's homepage and from last year's two column paths,
-    # which moved: one answers 301 to the new column, the other 404.
-    s = Site("www.generic-sample.gov.cn", "generic-sample", "某乡人民政府", "generic", "/ /zfxxgknb/ /old/xxgknb/",
-             level="township")
-    s.add("/", "<html><head><meta charset='utf-8'><title>某乡人民政府</title></head><body><nav>"
-               "<a href='/zwgk/'>政务公开</a><a href='/zwgk/xxgknb/'>政府信息公开年报</a>"
-               "<a href='/news/'>新闻动态</a></nav></body></html>")
-    lists = [[], [], []]
-    for k, year in enumerate(YEARS):
-        path = f"/zwgk/xxgknb/{year}.html"
-        s.add(path, report_html(s.body, year))
-        s.reports.append((path, year, "html"))
-        lists[k] += [(path, f"{s.body}{year}年政府信息公开工作年度报告"),
-                     (f"/news/{k}.html", NOTICES[k])]
-        s.add(f"/news/{k}.html", f"<html><title>{NOTICES[k]}</title><body>{NOTICES[k]}</body></html>")
-    # Hostile links on the first list page.
-    lists[0] += [("/private/2020.html", f"{s.body}2020年政府信息公开工作年度报告（内部）"),
-                 ("http://www.gov-cn-mirror.com:__PORT__/2023.html", f"{s.body}2023年政府信息公开工作年度报告（镜像）"),
-                 ("/challenge/412.html", f"{s.body}2019年政府信息公开工作年度报告"),
-                 ("/challenge/521.html", f"{s.body}2018年政府信息公开工作年度报告"),
-                 ("/loop/cookie", f"{s.body}2017年政府信息公开工作年度报告"),
-                 ("/loop/a", f"{s.body}2016年政府信息公开工作年度报告"),
-                 ("/files/big.pdf", f"{s.body}2015年政府信息公开工作年度报告（扫描件）"),
-                 ("http://www.slow-sample.gov.cn:__PORT__/2014.html", f"{s.body}2014年政府信息公开工作年度报告")]
-    names = ["/zwgk/xxgknb/", "/zwgk/xxgknb/index_1.html", "/zwgk/xxgknb/index_2.html"]
-    for k, name in enumerate(names):
-        nxt = f"<a href='{names[k + 1]}'>下一页</a>" if k + 1 < len(names) else "<a href='/calendar?month=2024-01'>下一页</a>"
-        s.add(name, listing(lists[k], nxt))
-    s.add("/challenge/412.html", "<html><script>var $_ts=window['$_ts'];if(!$_ts)$_ts={};</script></html>", status=412)
-    s.add("/challenge/521.html", "<script>document.cookie=('_')+('_jsl_clearance_s=1')+';path=/';"
-                                 "location.href=location.pathname</script>", status=521)
-    s.add("/zfxxgknb/", b"", status=301, headers={"Location": "/zwgk/xxgknb/"})  # moved this year
-    s.add("/old/xxgknb/", "<html><body>404 页面不存在</body></html>", status=404)   # last year's path
-    return s
-
-
-def slow_site() -> Site:
-    s = Site("www.slow-sample.gov.cn", "slow-sample", "某乡人民政府", "generic", "/2014.html", level="township")
-    s.add("/2014.html", report_html("某乡人民政府", 2014))
-    return s
-
-
-def mirror_site(copy_of: bytes) -> Site:
-    s = Site("www.gov-cn-mirror.com", "mirror", "镜像", "generic", "/2023.html")
-    s.add("/2023.html", copy_of)
-    return s
-
-
-# -- the server ------------------------------------------------------------------------------
 
 class SamplePortal:
-    def __init__(self, workdir: Path | None = None, slow_seconds: float = 2.0):
-        self.workdir = workdir
-        self.sites: dict[str, Site] = {}
-        for site in (trs_site("www.trs-sample.gov.cn", "trs-sample", "某县人民政府办公室", six_args=False, gbk=False),
-                     trs_site("www.trs6-sample.gov.cn", "trs6-sample", "某市生态环境局", six_args=True, gbk=True),
-                     hanweb_site(), vsb_site(), gkmlpt_site(), jeecms_site(), generic_site()):
-            self.sites[site.host] = site
-        slow = slow_site()
-        slow.delay = slow_seconds
-        self.sites[slow.host] = slow
-        generic = self.sites["www.generic-sample.gov.cn"]
-        self.sites["www.gov-cn-mirror.com"] = mirror_site(generic.pages["/zwgk/xxgknb/2023.html"].body)
+    """Imitation government sites on 127.0.0.1 (see the package docstring and README.md).
+
+    sites: None for every named site; a list of portal ids, host names or platform
+    names to pick some (the spam mirror and the slow host come with generic-sample);
+    or an int N for N generated sites of `reports_per_site` reports each (default 12).
+    slow_seconds: the slow host's delay; big_bytes: the size of the big file.
+    """
+
+    def __init__(self, workdir: Path | str | None = None, sites: list[str] | int | None = None,
+                 reports_per_site: int | None = None, slow_seconds: float = 3.0, big_bytes: int = hostile.BIG):
+        self.workdir = Path(workdir) if workdir else None
+        self.files = content.Files(self.workdir / "files" if self.workdir else None)
+        if isinstance(sites, int):
+            built = [generated_site(i, reports_per_site or 12, self.files) for i in range(sites)]
+        else:
+            if reports_per_site is not None:
+                raise ValueError("reports_per_site applies to generated sites: pass sites=<number of sites>")
+            built = named_sites(self.files, slow_seconds, big_bytes)
+            if sites:
+                wanted = set(sites)
+                chosen = {s.id for s in built if {s.id, s.host, s.platform} & wanted}
+                if "generic-sample" in chosen:
+                    chosen |= {"gov-cn-mirror", "slow-sample"}
+                built = [s for s in built if s.id in chosen]
+        self.sites: dict[str, Site] = {s.host: s for s in built}
+        self.requests: collections.deque = collections.deque(maxlen=200_000)  # (method, host, path, status)
         self.server: ThreadingHTTPServer | None = None
+        self._revision = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -293,143 +111,200 @@ class SamplePortal:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stalls
 
-            def do_GET(self):  # noqa: N802
-                portal.answer(self, b"")
+            def version_string(self):
+                return "nginx"
+
+            def do_GET(self):  # noqa: N802 - http.server's names
+                portal.serve(self, "GET")
+
+            def do_HEAD(self):  # noqa: N802
+                portal.serve(self, "HEAD")
 
             def do_POST(self):  # noqa: N802
-                size = int(self.headers.get("Content-Length") or 0)
-                portal.answer(self, self.rfile.read(size))
+                portal.serve(self, "POST")
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # a crawl opens many connections at once
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, name="sampleportal", daemon=True).start()
         return self
 
     def stop(self) -> None:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+            self.server = None
 
-    def __enter__(self):
+    def __enter__(self) -> "SamplePortal":
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> None:
         self.stop()
 
     @property
     def port(self) -> int:
+        if self.server is None:
+            raise RuntimeError("the sample portal is not started (use start() or a with block)")
         return self.server.server_port
 
-    def url(self, host: str, path: str) -> str:
+    def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
+
+    def hosts(self) -> list[str]:
+        return list(self.sites)
+
+    def site(self, portal_id: str) -> Site:
+        for s in self.sites.values():
+            if portal_id in (s.id, s.host):
+                return s
+        raise KeyError(portal_id)
 
     # -- what the crawler needs --------------------------------------------------------------
 
     def scrapy_settings(self) -> dict:
-        return {"DNS_RESOLVER": "crawler.resolver.MappedResolver",
-                "TWISTED_DNS_RESOLVER": "crawler.resolver.MappedResolver",
+        return {resolver_setting(): "crawler.resolver.MappedHostnameResolver",
                 "NIANBAO_HOST_MAP": {host: "127.0.0.1" for host in self.sites}}
 
+    def portals(self) -> list:
+        """The registry rows (crawler.registry.Portal) of the listed sites."""
+        from crawler.registry import Portal
+
+        out = []
+        for s in self.sites.values():
+            if not s.listed:
+                continue
+            out.append(Portal(id=s.id, body=s.body, level=s.level, province=s.province, platform=s.platform,
+                              start_urls=tuple(self.url(s.host, p) for p in s.start_paths),
+                              report_urls=tuple(self.url(s.host, p) for p in s.report_paths),
+                              hosts=tuple(s.extra_hosts), notes=s.notes))
+        return out
+
     def registry_csv(self) -> str:
-        rows = ["id,body,level,province,platform,start_urls,report_urls,hosts,tls_profile,ip_version,proxy_country,notes"]
-        for site in self.sites.values():
-            if site.portal in ("mirror", "slow-sample"):
-                continue  # reached only through links
-            starts = " ".join(self.url(site.host, p) for p in site.start.split())
-            hosts = "www.slow-sample.gov.cn" if site.platform == "generic" else ""
-            rows.append(f"{site.portal},{site.body},{site.level},{site.province},{site.platform},{starts},,{hosts},,,,"
-                        "sample portal")
-        return "\n".join(rows) + "\n"
+        from crawler.registry import dump
+
+        return dump(self.portals())
 
     def expected(self) -> list[dict]:
-        return [{"portal": s.portal, "url": self.url(s.host, path), "year": year, "kind": kind}
-                for s in self.sites.values() if s.portal not in ("mirror", "slow-sample") for path, year, kind in s.reports]
+        """Every report a crawl must capture: pages (kind html) and files, canonical URLs."""
+        out = []
+        for s in self.sites.values():
+            if not s.listed:
+                continue
+            for path, d, kind, _ in s.expected():
+                out.append({"portal": s.id, "url": self.url(s.host, path), "year": d.year, "kind": KIND.get(kind, kind),
+                            "title": d.title, "body": d.publisher, "published": d.date.isoformat()})
+        return out
 
     # -- mutations for re-crawl tests --------------------------------------------------------
 
-    def change_report(self, portal: str, n: int = 0) -> str:
-        site = next(s for s in self.sites.values() if s.portal == portal)
-        path = [p for p, _, kind in site.reports if kind == "html"][n]
-        site.pages[path].body = site.pages[path].body.replace(b"</body>", "<p>（更正）</p></body>".encode())
+    def _entry(self, portal_id: str, n: int) -> tuple[Site, str, str]:
+        site = self.site(portal_id)
+        path, _, kind, _ = site.expected()[n]
+        return site, path, kind
+
+    def change_report(self, portal_id: str, n: int = 0) -> str:
+        """New bytes at the URL of the portal's n-th expected report (a correction appended); returns the URL."""
+        site, path, kind = self._entry(portal_id, n)
+        parts = urlsplit(path)
+        current = site.handle(Req("GET", parts.path, dict(parse_qsl(parts.query)), {}, {}, site.host, self.port))
+        self._revision += 1
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        note = f"更正说明：本报告于{now:%Y年%m月%d日}修订（第{self._revision}次）。"
+        if kind == "html":
+            body = current.body.replace(b"</body>", site.encode(f"<p class='correction'>{note}</p>") + b"</body>", 1)
+        else:
+            body = content.revised(kind, current.body, note)
+        site.overrides[key_of_url(path)] = Resp(200, body, current.ctype, dict(current.headers), modified=now)
         return self.url(site.host, path)
 
-    def delete_report(self, portal: str, n: int = 0) -> str:
-        site = next(s for s in self.sites.values() if s.portal == portal)
-        path = [p for p, _, kind in site.reports if kind == "html"][n]
-        site.pages[path] = Page(b"<html><body>404</body></html>", status=404)
+    def delete_report(self, portal_id: str, n: int = 0, status: int = 404) -> str:
+        """The portal's n-th expected report answers `status` (404 or 410) from now on; returns the URL.
+        Lists keep linking it (a stale list, as CMS caches serve)."""
+        site, path, _ = self._entry(portal_id, n)
+        page = f"<html><head><meta charset='utf-8'><title>页面不存在</title></head><body>{path} 已删除</body></html>"
+        site.overrides[key_of_url(path)] = Resp(status, page.encode(), "text/html; charset=utf-8")
         return self.url(site.host, path)
+
+    def reset(self) -> None:
+        """Undo every change_report and delete_report."""
+        for s in self.sites.values():
+            s.overrides.clear()
 
     # -- answering ---------------------------------------------------------------------------
 
-    def answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        host = (handler.headers.get("Host") or "").split(":")[0]
+    def serve(self, hd: BaseHTTPRequestHandler, method: str) -> None:
+        size = int(hd.headers.get("Content-Length") or 0)
+        raw = hd.rfile.read(size) if size else b""
+        target = urlsplit(hd.path)  # absolute-form too, as a proxy client sends it
+        host = (hd.headers.get("Host") or target.netloc or "").rsplit(":", 1)[0].lower()
         site = self.sites.get(host)
-        path = handler.path if "://" not in handler.path else urlsplit(handler.path).path
         if site is None:
-            return self.send(handler, 404, "text/plain", b"no such site")
+            return self.send(hd, method, Resp(404, b"no such site", "text/plain"), host, hd.path)
         if site.delay:
             time.sleep(site.delay)
-        if path == "/robots.txt":
-            return self.send(handler, 200, "text/plain", ROBOTS)
-        if path.startswith("/module/web/jpage/dataproxy.jsp"):
-            return self.dataproxy(handler, site, path)
-        if path.startswith("/calendar"):
-            month = parse_qs(urlsplit(path).query).get("month", ["2024-01"])[0]
-            y, m = (int(x) for x in month.split("-"))
-            nxt = f"{y + (m == 12)}-{m % 12 + 1:02d}"
-            return self.send(handler, 200, "text/html; charset=utf-8",
-                             f"<html><body>{month}<a href='/calendar?month={nxt}'>下一页</a></body></html>".encode())
-        if path == "/loop/cookie":  # sets a cookie and sends the client back to itself, forever
-            return self.send(handler, 302, "text/html", b"", {"Location": "/loop/cookie", "Set-Cookie": "acw_tc=1; Path=/"})
-        if path in ("/loop/a", "/loop/b"):
-            return self.send(handler, 302, "text/html", b"", {"Location": "/loop/b" if path == "/loop/a" else "/loop/a"})
-        if path == "/files/big.pdf":
-            return self.big(handler)
-        page = site.pages.get(path)
-        if page is None:
-            return self.send(handler, 404, "text/html; charset=utf-8", "<html><body>页面不存在</body></html>".encode())
-        etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
-        if page.status == 200 and handler.headers.get("If-None-Match") == etag:
-            return self.send(handler, 304, page.ctype, b"", {"ETag": etag})
-        body = page.body.replace(b"__PORT__", str(self.port).encode())  # absolute links to sibling hosts
-        headers = dict(page.headers)
-        if page.status == 200:
-            headers["ETag"] = etag
-            headers["Last-Modified"] = "Thu, 18 Jan 2024 08:00:00 GMT"
-        self.send(handler, page.status, page.ctype, body, headers)
-
-    def dataproxy(self, handler, site: Site, path: str) -> None:
-        q = parse_qs(urlsplit(path).query)
-        start, end = int(q.get("startrecord", ["1"])[0]), int(q.get("endrecord", ["1"])[0])
-        rows = site.dataproxy
-        chosen = rows[start - 1: end]
-        xml = ("<?xml version='1.0' encoding='UTF-8'?><datastore><totalrecord>" + str(len(rows)) + "</totalrecord>"
-               "<recordset>" + "".join(f"<record><![CDATA[{r}]]></record>" for r in chosen) + "</recordset></datastore>")
-        self.send(handler, 200, "text/xml; charset=UTF-8", xml.encode())
-
-    def big(self, handler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/pdf")
-        handler.send_header("Content-Length", str(BIG))
-        handler.end_headers()
-        chunk = b"%PDF-1.4\n" + b"0" * (1024 * 1024 - 9)
+        form = {}
+        if method == "POST" and raw:
+            form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        req = Req(method, unquote(target.path) or "/", dict(parse_qsl(target.query, keep_blank_values=True)), form,
+                  {k.lower(): v for k, v in hd.headers.items()}, host, self.port)
         try:
-            for k in range(BIG // len(chunk)):
-                handler.wfile.write(chunk if k == 0 else b"0" * len(chunk))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the crawler stopped reading at its size limit
+            resp = site.handle(req)
+        except Exception:  # noqa: BLE001 - a bug in a sample site answers 500, the server lives on
+            resp = Resp(500, traceback.format_exc().encode(), "text/plain; charset=utf-8")
+        self.send(hd, method, resp, host, hd.path, req.headers)
 
-    @staticmethod
-    def send(handler, status: int, ctype: str, body: bytes, headers: dict | None = None) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            handler.send_header(k, v)
-        handler.end_headers()
-        if body:
-            handler.wfile.write(body)
+    def send(self, hd, method: str, resp: Resp, host: str, path: str, headers: dict | None = None) -> None:
+        headers = headers or {}
+        extra = dict(resp.headers)
+        status = resp.status
+        if resp.status == 200 and resp.modified is not None and resp.stream is None:
+            etag = '"' + hashlib.sha1(resp.body).hexdigest()[:20] + '"'
+            extra["ETag"] = etag
+            extra["Last-Modified"] = email.utils.format_datetime(resp.modified, usegmt=True)
+            if method in ("GET", "HEAD") and not_modified(headers, etag, resp.modified):
+                status = 304
+        self.requests.append((method, host, path, status))
+        try:
+            hd.send_response(status)
+            if status == 304:
+                for k in ("ETag", "Last-Modified"):
+                    hd.send_header(k, extra[k])
+                hd.end_headers()
+                return
+            hd.send_header("Content-Type", resp.ctype)
+            hd.send_header("Content-Length", str(resp.length if resp.stream else len(resp.body)))
+            for k, v in extra.items():
+                hd.send_header(k, v)
+            hd.end_headers()
+            if method == "HEAD":
+                return
+            if resp.stream:
+                resp.stream(hd.wfile)
+            elif resp.body:
+                hd.wfile.write(resp.body)
+        except (BrokenPipeError, ConnectionResetError):
+            hd.close_connection = True  # the client stopped reading (a size limit, a cancelled request)
+
+
+def not_modified(headers: dict, etag: str, modified: dt.datetime) -> bool:
+    inm = headers.get("if-none-match")
+    if inm:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or etag in tags
+    ims = headers.get("if-modified-since")
+    if ims:
+        try:
+            since = email.utils.parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=dt.timezone.utc)
+        return modified.replace(microsecond=0) <= since
+    return False
