@@ -1,1 +1,2 @@
-"""One spider per CMS platform, each a few attributes on crawler.spiders.base.PortalSpider."""
+"""One spider per CMS platform (trs, hanweb, vsb, gkmlpt, jeecms, generic), each a few
+attributes on a base class of crawler.spiders.base (PortalSpider, ListSpider)."""
