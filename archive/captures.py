@@ -78,7 +78,8 @@ COLUMNS = {
     "mime": str,
     "fetched_at": str,          # ISO 8601 UTC: when the request went to the network
     "duration_ms": float,
-    "server_ip": str,
+    "server_ip": str,           # the proxy's address when the fetch went through one
+    "proxy": str,               # the proxy (registry proxy_country), credentials left out
     "protocol": str,
     "list_page": str,           # the list page whose link led here
     "anchor": str,              # that link's text

@@ -173,7 +173,7 @@ FAST = {  # politeness off: only for the sample portal and benchmarks on this ma
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler import registry
-    from crawler.run import crawl
+    from crawler.run import crawl, setting_value
 
     reg = registry.load(args.registry)
     for problem in reg.problems:
@@ -185,7 +185,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides = dict(FAST) if args.fast else {}
     for item in args.setting or []:
         key, _, value = item.partition("=")
-        overrides[key.strip()] = value.strip()
+        overrides[key.strip()] = setting_value(value.strip())
     if args.contact:
         overrides["NIANBAO_CONTACT"] = args.contact
     data = Path(args.data)
@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--job", metavar="DIR", help="job folder: makes the crawl resumable after a kill")
     c.add_argument("--contact", help="contact URL or e-mail for the User-Agent")
     c.add_argument("--fast", action="store_true", help="politeness off (for local test sites and benchmarks only)")
-    c.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="a Scrapy setting for this crawl")
+    c.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="a Scrapy setting for this crawl; VALUE is read as JSON when it parses, else as text")
     c.set_defaults(func=cmd_crawl)
     b = sub.add_parser("build", help="parse every stored report file not yet parsed by this parser version")
     b.add_argument("--data", default="data", metavar="DIR")

@@ -49,6 +49,7 @@ from scrapy.utils.asyncio import sleep
 from archive.blobs import BlobStore, sha256
 from archive.captures import CaptureStore, iso, make_key, now
 from archive.warc import WarcLog, payload_digest
+from crawler.network import without_credentials
 from parsers.encoding import decode, header_charset, meta_charset
 
 logger = logging.getLogger(__name__)
@@ -418,6 +419,7 @@ class Recorder:
             "list_page": info.get("list_page"), "anchor": info.get("anchor"),
             "request_headers": header_pairs(request.headers),
             "conditional": int(bool(meta.get("_nianbao_conditional"))), "crawler_version": self.version,
+            "proxy": without_credentials(meta.get("proxy")),
         }
 
     @staticmethod
@@ -475,7 +477,8 @@ class Backoff(RetryMiddleware):
     """Scrapy's retries (RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS), each after a
     pause of NIANBAO_RETRY_BACKOFF × 2^(attempt-1) seconds, ±25 % jitter, at most
     NIANBAO_RETRY_BACKOFF_MAX, or the server's Retry-After when it says more (capped
-    likewise). Scrapy's own RetryMiddleware re-sends at once. The pause is
+    likewise). Scrapy's own RetryMiddleware re-sends at once. TLS failures are not
+    retried. The pause is
     asynchronous: other hosts go on meanwhile. Answers replayed from the archive
     are retried without pausing."""
 
@@ -491,6 +494,8 @@ class Backoff(RetryMiddleware):
         return await self.pause(result, response.headers.get("Retry-After"))
 
     async def process_exception(self, request, exception, spider=None):
+        if error_kind(exception) == "tls":
+            return None  # a refused handshake fails the same way again; the registry's tls_profile is the fix
         result = super().process_exception(request, exception)
         if (request.meta.get("_nianbao") or {}).get("row") is not None:
             return result  # a recorded failure replayed

@@ -37,6 +37,7 @@ from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
 
 from archive.captures import CaptureStore
+from crawler.network import apply_portal_settings, ip_versions
 from crawler.registry import Portal
 
 logger = logging.getLogger(__name__)
@@ -126,12 +127,17 @@ def crawl(portals: list[Portal], data_dir: Path, job_dir: Path | None = None,
     def emit(event: dict) -> None:
         session.emit(event)
 
+    # The resolver serves the whole process: every portal's IP version goes in at once.
+    settings.set("NIANBAO_IP_VERSIONS", {**ip_versions(portals), **settings.getdict("NIANBAO_IP_VERSIONS")},
+                 priority="cmdline")
     process = CrawlerProcess(settings)
 
     def start(portal: Portal):
         if state["stopping"]:
             return None
+        # A crawler per portal, with the portal's own TLS profile and proxy (crawler.network).
         crawler = process.create_crawler(spider_class(portal.platform, settings))
+        apply_portal_settings(portal, crawler.settings)
 
         def opened(spider):
             store.portal_started(run_id, portal.id, portal.platform, spider.name)
@@ -178,7 +184,8 @@ def crawl(portals: list[Portal], data_dir: Path, job_dir: Path | None = None,
     return summary
 
 
-def _value(text: str):
+def setting_value(text: str):
+    """A -s VALUE: JSON when it parses (numbers, booleans, dicts), else the text itself."""
     try:
         return json.loads(text)
     except ValueError:
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {}
     for item in args.set:
         name, _, value = item.partition("=")
-        overrides[name.strip()] = _value(value.strip())
+        overrides[name.strip()] = setting_value(value.strip())
     show = (lambda e: print(json.dumps(e, ensure_ascii=False), flush=True)) if args.progress else None
     summary = crawl(portals, Path(args.data), Path(args.job) if args.job else None, overrides, show)
     print(json.dumps({"summary": summary}, ensure_ascii=False), flush=True)

@@ -64,6 +64,16 @@ DOWNLOAD_WARNSIZE = 20 * 1024 * 1024  # log a warning for files this big (defaul
 REDIRECT_MAX_TIMES = 5
 # Calendar pages and endless archives: never follow a chain of links deeper than this.
 DEPTH_LIMIT = 12
+# -- network ------------------------------------------------------------------------------------
+# Scrapy's default resolver speaks IPv4 only; this one also does IPv6 and connects
+# a registry host with an ip_version over that family alone (crawler/resolver.py).
+# It has no DNS timeout of its own: a lookup that hangs ends with DOWNLOAD_TIMEOUT.
+TWISTED_DNS_RESOLVER = "crawler.resolver.MappedHostnameResolver"
+NIANBAO_HOST_MAP: dict = {}      # names answered without DNS (the sample portal's hosts)
+NIANBAO_IP_VERSIONS: dict = {}   # host -> "4" | "6"; run.py adds the registry's ip_version
+# Proxies by country for portals with a proxy_country (crawler/network.py); the
+# environment's NIANBAO_PROXY_<CC> variables work too. None by default.
+NIANBAO_PROXIES: dict = {}
 # Extra hosts links may lead to, besides *.gov.cn and the registry's (Portal.allowed_hosts).
 NIANBAO_ALLOWED_HOSTS: list[str] = []
 NIANBAO_ALLOWED_SUFFIXES = [".gov.cn"]
@@ -77,6 +87,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries with backoff replace Scrapy's immediate retries.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.Backoff": 550,
+    # A portal's proxy (registry proxy_country) goes into meta before Scrapy's
+    # HttpProxyMiddleware (750) reads it.
+    "crawler.network.PortalProxy": 740,
     # Next to the downloader, below HttpCompression (590) and Redirect (600): the
     # recorder sees every attempt and every redirect hop, with the body as transferred.
     "crawler.middlewares.Recorder": 950,

@@ -7,14 +7,17 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 
@@ -37,11 +40,17 @@ class Page:
 
 
 class Site:
-    """Pages by path; every request is counted by path (hits)."""
+    """Pages by path; every request is counted by path (hits).
 
-    def __init__(self):
+    bind: the address to listen on ("::1" for an IPv6-only site).
+    tls: an ssl.SSLContext to serve HTTPS with (see legacy_tls()).
+    A request that names a whole URL (as sent to a proxy) is served by its path
+    and kept in `proxied` with its Proxy-Authorization header."""
+
+    def __init__(self, bind: str = "127.0.0.1", tls: ssl.SSLContext | None = None):
         self.pages: dict[str, Page] = {}
         self.hits: Counter[str] = Counter()
+        self.proxied: list[tuple[str, str | None]] = []
         self.lock = threading.Lock()
         site = self
 
@@ -50,6 +59,10 @@ class Site:
 
             def do_GET(self):  # noqa: N802 - http.server's name
                 path = self.path.split("#")[0]
+                if path.startswith(("http://", "https://")):
+                    with site.lock:
+                        site.proxied.append((path, self.headers.get("Proxy-Authorization")))
+                    path = urlsplit(path).path or "/"
                 with site.lock:
                     site.hits[path] += 1
                     page = site.pages.get(path)
@@ -93,12 +106,17 @@ class Site:
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 128  # a burst of connections must not overflow the listen backlog
+            address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server((bind, 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.server.handle_error = lambda *a: None
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.port = self.server.server_port
+        host = f"[{bind}]" if ":" in bind else bind
+        self.base = f"{'https' if tls else 'http'}://{host}:{self.port}"
 
     def add(self, path: str, body: str | bytes = b"", **kw) -> Page:
         page = Page(body=body.encode() if isinstance(body, str) else body, **kw)
@@ -108,6 +126,35 @@ class Site:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def legacy_tls(folder: Path) -> ssl.SSLContext:
+    """A server context that speaks only TLS 1.0 and 1.1, as old county servers do,
+    with a self-signed certificate written into `folder`."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    pem = folder / "legacy-tls.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pem)
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():  # the stdlib deprecates these versions: that is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    return ctx
 
 
 def closed_port() -> int:
@@ -122,7 +169,8 @@ def closed_port() -> int:
 def registry_csv(path: Path, rows: list[dict]) -> Path:
     head = "id,body,level,province,platform,start_urls,report_urls,hosts,tls_profile,ip_version,proxy_country,notes\n"
     lines = [f"{r['id']},{r.get('body', '某县人民政府')},county,四川,{r.get('platform', 'generic')},"
-             f"{r['start']},{r.get('reports', '')},{r.get('hosts', '')},,,,\n" for r in rows]
+             f"{r['start']},{r.get('reports', '')},{r.get('hosts', '')},{r.get('tls_profile', '')},"
+             f"{r.get('ip_version', '')},{r.get('proxy_country', '')},\n" for r in rows]
     path.write_text(head + "".join(lines), encoding="utf-8")
     return path
 
