@@ -41,6 +41,7 @@ resumed run never duplicates a fetch.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -122,9 +123,40 @@ class CaptureStore:
         self.db.execute("pragma synchronous = normal")
         self.db.execute("pragma busy_timeout = 10000")
         ensure_schema(self.db)
+        self.pending = 0                 # capture rows written since the last commit
+        self.committed_at = time.monotonic()
 
     def close(self) -> None:
-        self.db.close()
+        if self.db.conn is not None and not getattr(self, "closed", False):
+            self.commit()
+            self.db.close()
+            self.closed = True
+
+    # -- commits -------------------------------------------------------------------------------
+    # Capture rows are committed in batches (COMMIT_ROWS rows or COMMIT_SECONDS), not
+    # one by one: a commit per fetch was a large part of archiving's cost. A crawl
+    # killed between commits loses only rows whose fetches a resumed run repeats,
+    # and the WARC repair cuts their records (they are the file's tail).
+
+    COMMIT_ROWS = 200
+    COMMIT_SECONDS = 0.5
+
+    def commit(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        self.pending = 0
+        self.committed_at = time.monotonic()
+
+    def commit_if_stale(self) -> None:
+        """Commit rows that have waited COMMIT_SECONDS (a timer calls this while a crawl idles)."""
+        if self.pending and time.monotonic() - self.committed_at >= self.COMMIT_SECONDS:
+            self.commit()
+
+    def wrote(self) -> None:
+        """Count a row written on this connection; commit when the batch is full or old."""
+        self.pending += 1
+        if self.pending >= self.COMMIT_ROWS or time.monotonic() - self.committed_at >= self.COMMIT_SECONDS:
+            self.commit()
 
     # -- runs ----------------------------------------------------------------------------------
 
@@ -220,13 +252,16 @@ class CaptureStore:
 
     # -- captures ------------------------------------------------------------------------------
 
+    def _one(self, sql: str, params: list) -> dict | None:
+        cursor = self.db.conn.execute(sql, params)
+        row = cursor.fetchone()
+        return dict(zip((d[0] for d in cursor.description), row)) if row else None
+
     def last_success(self, url: str) -> dict | None:
         """The latest capture of the URL that yielded its bytes (for conditional
         GETs and for telling new, changed, identical and gone apart)."""
-        rows = list(self.db.query(
-            "select * from captures where url = ? and outcome in ('new', 'changed', 'identical', 'not-modified') "
-            "and sha256 is not null order by id desc limit 1", [url]))
-        return rows[0] if rows else None
+        return self._one("select * from captures where url = ? and outcome in ('new', 'changed', 'identical', "
+                         "'not-modified') and sha256 is not null order by id desc limit 1", [url])
 
     def outcome(self, url: str, status: int | None, digest: str | None) -> str:
         """What a final (non-redirect, non-challenge) answer means, given the URL's history."""
@@ -253,13 +288,18 @@ class CaptureStore:
         for k in ("request_headers", "response_headers"):
             if isinstance(row.get(k), (dict, list, tuple)):
                 row[k] = json.dumps(list(row[k]) if not isinstance(row[k], dict) else row[k], ensure_ascii=False)
-        _insert_or_ignore(self.db, "captures", row)
-        found = self.by_key(row["key"])
-        return found["id"] if found else None
+        cols = list(row)
+        cursor = self.db.conn.execute(
+            f"insert or ignore into captures ({', '.join(f'[{c}]' for c in cols)}) "
+            f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+        self.wrote()
+        if cursor.rowcount == 1:
+            return cursor.lastrowid
+        found = self.db.conn.execute("select id from captures where key = ?", [row["key"]]).fetchone()
+        return found[0] if found else None
 
     def by_key(self, key: str) -> dict | None:
-        rows = list(self.db.query("select * from captures where key = ?", [key]))
-        return rows[0] if rows else None
+        return self._one("select * from captures where key = ?", [key])
 
     def get(self, capture_id: int) -> dict | None:
         rows = list(self.db.query("select * from captures where id = ?", [capture_id]))
@@ -272,16 +312,9 @@ class CaptureStore:
         return rows[0] if rows else None
 
     def note_blob(self, digest: str, size: int, mime: str | None) -> None:
-        _insert_or_ignore(self.db, "blobs", {"sha256": digest, "size": size, "mime": mime, "first_seen": now()})
-
-
-def _insert_or_ignore(db: sqlite_utils.Database, table: str, row: dict) -> None:
-    # Plain SQL: sqlite-utils' insert(ignore=True) looks the ignored row up by the
-    # connection's last rowid, which may belong to another table.
-    cols = list(row)
-    with db.conn:
-        db.conn.execute(f"insert or ignore into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
-                        f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+        # Committed with the capture row that points to it.
+        self.db.conn.execute("insert or ignore into blobs (sha256, size, mime, first_seen) values (?, ?, ?, ?)",
+                             [digest, size, mime, now()])
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

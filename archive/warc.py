@@ -35,6 +35,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import zlib
 from http import HTTPStatus
 from pathlib import Path
 from typing import Callable
@@ -56,6 +57,28 @@ class _Writer(WARCWriter):
     @staticmethod
     def _create_digester():
         return Digester("sha256")
+
+
+class _GzipMembers:
+    """One gzip member per record, as warcio's gzip=True writes them, but at level 6:
+    warcio's level 9 took twice the CPU for files no smaller (measured on crawled
+    pages and PDFs), and compression was the largest cost of archiving a fetch."""
+
+    LEVEL = 6
+
+    def __init__(self, file):
+        self.file = file
+        self.compressor = None
+
+    def write(self, data: bytes) -> None:
+        if self.compressor is None:
+            self.compressor = zlib.compressobj(self.LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.file.write(self.compressor.compress(data))
+
+    def flush(self) -> None:  # warcio calls this at the end of each record
+        if self.compressor is not None:
+            self.file.write(self.compressor.flush())
+            self.compressor = None
 
 
 def payload_digest(body: bytes) -> str:
@@ -104,7 +127,7 @@ class WarcLog:
     def _open(self) -> None:
         self.name = f"{self.run_id}-{self._next_index():05d}.warc.gz"
         self.file = open(self.folder / (self.name + ".open"), "xb")
-        self.writer = _Writer(self.file, gzip=True, warc_version="1.1")
+        self.writer = _Writer(_GzipMembers(self.file), gzip=False, warc_version="1.1")
         info = {"software": "nianbao (Scrapy, warcio)", "format": "WARC File Format 1.1", "run": self.run_id,
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
                 "description": "response bodies byte-exact as transferred (content encoding kept); "

@@ -145,6 +145,7 @@ class ArchiveSession:
         self.warc = WarcLog(data_dir, run_id, committed=lambda key: self.store.by_key(key) is not None, info=info)
         self.users = 0
         self.progress = None  # callable(event dict), set by crawler.run
+        self.committer = None  # commits capture rows left waiting while the crawl idles
 
     @classmethod
     def get(cls, settings) -> "ArchiveSession":
@@ -174,12 +175,24 @@ class ArchiveSession:
         self.users += 1
         return self
 
+    def start_committer(self) -> None:
+        """Once Scrapy has installed its reactor (importing twisted's default one earlier
+        would install the wrong reactor): commit rows left waiting while the crawl idles."""
+        if self.committer is None:
+            from twisted.internet import task
+            self.committer = task.LoopingCall(self.store.commit_if_stale)
+            self.committer.start(self.store.COMMIT_SECONDS, now=False)
+
     def release(self) -> None:
         self.users -= 1
         if self.users <= 0:
+            self.store.commit()
             self.warc.close()
 
     def close(self) -> None:
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
+        self.store.commit()  # rows before the WARC file is closed: repair trusts rows
         self.warc.close()
         self.store.close()
         self._open.pop((self.data_dir, self.run_id), None)
@@ -195,6 +208,7 @@ class ArchiveSession:
 def session_for(crawler) -> ArchiveSession:
     """The crawler's archive session, acquired once per crawler and released when its spider closes."""
     session = ArchiveSession.get(crawler.settings)
+    session.start_committer()
     if not getattr(crawler, "_nianbao_session", None):
         crawler._nianbao_session = session.acquire()
         crawler.signals.connect(lambda *a, **k: session.release(), signal=signals.spider_closed, weak=False)
@@ -246,7 +260,7 @@ class Recorder:
             request.headers.pop(b"If-None-Match", None)
             request.headers.pop(b"If-Modified-Since", None)
         if request.method == "GET" and not request.meta.get("nianbao_unconditional"):
-            last = self.store.last_success(request.url)
+            last = st["prev"] = self.store.last_success(request.url)  # process_response compares with it
             if last and self.blobs.has(last["sha256"]) and (last["etag"] or last["last_modified"]):
                 if last["etag"]:
                     request.headers[b"If-None-Match"] = last["etag"]
@@ -281,7 +295,7 @@ class Recorder:
                     row["error"] = f"over DOWNLOAD_MAXSIZE ({self.max_size} B) once decompressed"
                 else:  # a corrupt or unknown encoding: keep what came, and say so
                     row.update(error_kind="decoding", error=f"content decoding failed: {type(e).__name__}: {e}"[:500])
-        prev = self.store.last_success(request.url)
+        prev = st["prev"] if "prev" in st else self.store.last_success(request.url)
         revisit = None
         location = response.headers.get("Location")
         why = challenge(status, response.headers, content) if content is not None else None

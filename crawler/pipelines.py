@@ -56,6 +56,12 @@ class FoundReports:
                 row["sha256"] = row.get("sha256") or capture["sha256"]
         row.update(key=f"{self.run_id}|{row['portal']}|{canon}", run_id=self.run_id, canonical_url=canon,
                    found_at=now())
-        with self.store.db.conn:
-            self.store.db["found_reports"].upsert(row, pk="key")
+        cols = [c for c in COLUMNS if c in row]
+        # Plain SQL, committed with the capture rows (sqlite-utils' upsert reads the
+        # table's schema on every call, a cost paid per report found).
+        self.store.db.conn.execute(
+            f"insert into found_reports ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+            f"on conflict(key) do update set {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'key')}",
+            [row[c] for c in cols])
+        self.store.wrote()
         return item

@@ -120,6 +120,10 @@ def crawl(portals: list[Portal], data_dir: Path, job_dir: Path | None = None,
     done = store.finished_portals(run_id) if resumed else set()
     todo = [p for p in portals if p.id not in done]
     session = ArchiveSession.get(settings).acquire()  # one WARC file for all portals
+    # One connection for the whole run: the session's store commits capture rows in
+    # batches, and a second connection writing in this thread would wait on its lock.
+    store.close()
+    store = session.store
     session.progress = progress
     outcome: dict[str, str] = {}
     state = {"stopping": False}
@@ -180,7 +184,6 @@ def crawl(portals: list[Portal], data_dir: Path, job_dir: Path | None = None,
                    for pid in ids}
     summary = {"run_id": run_id, "status": "finished" if finished else "interrupted", "resumed": resumed,
                "portals": portals_out}
-    store.close()
     return summary
 
 
