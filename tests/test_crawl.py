@@ -2,16 +2,14 @@
 changing, deleting and keeping reports; then the archive build over it."""
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
+from . import crawlkit
 from .conftest import FIXTURES, REPO
 
 REPORT_2023 = (FIXTURES / "parse" / "html-gbk-wordpaste-pingwu" / "input.html").read_bytes()
@@ -20,47 +18,17 @@ REPORT_2022 = ("<html><head><meta charset='utf-8'><title>某县2022年政府信�
 PDF = (FIXTURES / "parse" / "pdf-ruled-pagebreak-pingwu" / "input.pdf").read_bytes()
 
 
-class Site:
-    """Pages by path; a path maps to (status, content type, body). ETags from the body."""
-
-    def __init__(self):
-        self.pages: dict[str, tuple[int, str, bytes]] = {}
+class Site(crawlkit.Site):
+    """crawlkit's site with ETags on every page that answers 200."""
 
     def html(self, path: str, body: str | bytes, status: int = 200, ctype: str = "text/html; charset=utf-8"):
-        self.pages[path] = (status, ctype, body.encode() if isinstance(body, str) else body)
-
-
-def serve(site: Site):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            status, ctype, body = site.pages.get(self.path.split("#")[0], (404, "text/html", b"not found"))
-            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
-            if status == 200 and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.end_headers()
-                return
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 200:
-                self.send_header("ETag", etag)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+        self.add(path, body, status=status, ctype=ctype, etag=status == 200)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     site = Site()
-    server = serve(site)
-    base = f"http://127.0.0.1:{server.server_port}"
+    base = site.base
     site.html("/robots.txt", "User-agent: *\nDisallow: /private/\n", ctype="text/plain")
     site.html("/zfxxgknb/index.html", f"""<html><body><ul>
 <li><a href="./202401/t20240118_1.html" title="平武县人民政府办公室2023年政府信息公开工作年度报告">平武县人民政府办公室2023年政府信息公开工作年度报告</a></li>
@@ -87,7 +55,7 @@ def world(tmp_path_factory):
                         encoding="utf-8")
     data = tmp_path_factory.mktemp("data")
     yield site, base, registry, data
-    server.shutdown()
+    site.close()
 
 
 def nianbao(*args: str) -> subprocess.CompletedProcess:
@@ -122,7 +90,7 @@ def test_crawl_then_recrawl(world):
     assert capture["charset_meta"] == "gb2312" and capture["charset_chosen"] == "gb18030"
     assert capture["etag"] and capture["server_ip"] == "127.0.0.1" and capture["list_page"].endswith("index.html")
     blob = data / "blobs" / capture["sha256"][:2] / capture["sha256"][2:4] / capture["sha256"]
-    assert blob.read_bytes() == site.pages["/zfxxgknb/202401/t20240118_1.html"][2]   # exactly as served
+    assert blob.read_bytes() == site.pages["/zfxxgknb/202401/t20240118_1.html"].body   # exactly as served
     warc = list((data / "warc").glob(f"{run1}-*.warc.gz"))
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(warc[0])],
                            capture_output=True, text=True)

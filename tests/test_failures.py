@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlite_utils
 
 from .conftest import REPO
+from .crawlkit import Site
 
 
 def crawl(tmp_path, start: str, *settings: str) -> sqlite_utils.Database:
@@ -44,23 +42,13 @@ def test_dns_failure_is_a_capture(tmp_path):
 
 
 def test_timeout_is_a_capture_for_every_attempt(tmp_path):
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            time.sleep(3)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = Site()
+    site.add("/nb/", b"", delay=3)
     try:
-        db = crawl(tmp_path, f"http://127.0.0.1:{server.server_port}/nb/", "-s", "ROBOTSTXT_OBEY=False",
+        db = crawl(tmp_path, f"{site.base}/nb/", "-s", "ROBOTSTXT_OBEY=False",
                    "-s", "DOWNLOAD_TIMEOUT=1")
     finally:
-        server.shutdown()
+        site.close()
     rows = list(db.query("select outcome, error from captures where url like '%/nb/'"))
     assert len(rows) == 3  # the first try and two retries, each recorded
     assert all(r["outcome"] == "failed" and "Timeout" in r["error"] for r in rows)

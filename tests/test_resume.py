@@ -7,53 +7,33 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlite_utils
 
 from .conftest import REPO
+from .crawlkit import Site
 
 PAGES = 40
 
 
-def slow_site():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            if self.path == "/robots.txt":
-                body = b"User-agent: *\n"
-            elif self.path == "/nb/index.html":
-                body = "".join(f'<a href="/nb/t{i}.html">某县{2000 + i}年政府信息公开工作年度报告</a>'
-                               for i in range(PAGES)).encode()
-            elif self.path.startswith("/nb/t"):
-                time.sleep(0.15)  # slow enough to be killed half-way
-                year = 2000 + int(self.path[len("/nb/t"):-len(".html")])
-                body = f"<html><title>某县{year}年政府信息公开工作年度报告</title>{self.path}</html>".encode()
-            else:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def slow_site() -> Site:
+    site = Site()
+    site.add("/robots.txt", "User-agent: *\n", ctype="text/plain")
+    site.add("/nb/index.html", "".join(f'<a href="/nb/t{i}.html">某县{2000 + i}年政府信息公开工作年度报告</a>'
+                                       for i in range(PAGES)))
+    for i in range(PAGES):  # slow enough to be killed half-way
+        site.add(f"/nb/t{i}.html", f"<html><title>某县{2000 + i}年政府信息公开工作年度报告</title>/nb/t{i}.html</html>",
+                 delay=0.15)
+    return site
 
 
 def test_sigkill_and_resume(tmp_path):
-    server = slow_site()
+    site = slow_site()
     registry = tmp_path / "portals.csv"
     registry.write_text("id,body,level,province,platform,start_urls,report_urls,hosts,tls_profile,ip_version,"
                         f"proxy_country,notes\nslow,某县,county,四川,generic,"
-                        f"http://127.0.0.1:{server.server_port}/nb/index.html,,,,,,\n", encoding="utf-8")
+                        f"{site.base}/nb/index.html,,,,,,\n", encoding="utf-8")
     data, job = tmp_path / "data", tmp_path / "job"
     cmd = [sys.executable, "-m", "archive.cli", "crawl", "--registry", str(registry), "--data", str(data),
            "--job", str(job), "--fast", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
@@ -81,7 +61,7 @@ def test_sigkill_and_resume(tmp_path):
 
     second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr[-2000:]
-    server.shutdown()
+    site.close()
     runs = list(db.query("select id from crawl_runs"))
     assert len(runs) == 1  # the same run, continued
     per_url = {r["url"]: r["n"] for r in db.query(
