@@ -13,6 +13,8 @@ import sqlite_utils
 
 from parsers.labels import APPLICANTS, TABLE3_ROWS, TABLE4_BLOCKS, TABLE4_COLUMNS
 
+from . import reports
+
 APPLICANT_LABELS = dict(zip(APPLICANTS, ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他组织", "总计")))
 TABLE4_LABELS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉"}
 TABLE4_COLUMN_LABELS = dict(zip(TABLE4_COLUMNS, ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")))
@@ -30,7 +32,6 @@ def cross_year_checks(db: sqlite_utils.Database) -> int:
     """Per body, last year's 结转下年度 = this year's 上年结转, and last year's
     现行有效 + this year's 制发 − 废止 = this year's 现行有效. The result is a
     check on the later year's report; printed values are not touched."""
-    db["checks"].delete_where("check_id like ?", [CROSS_YEAR + ".%"])
     value = {}
     for r in db.query("select c.report_id, c.tbl, c.row, c.col, c.value from cells c "
                       "where (c.tbl = 'table3' and c.row in ('carried_over', 'carried_forward') and c.col = 'total') "
@@ -54,7 +55,10 @@ def cross_year_checks(db: sqlite_utils.Database) -> int:
             rows.append(row(this, f"{CROSS_YEAR}.in_force.{kind}", expected, end,
                             f"{year - 1} 现行有效 {fmt(start)} + {year} 制发 {fmt(issued)} − 废止 {fmt(repealed)} "
                             f"= {fmt(expected)}, {year} 现行有效 {fmt(end)}"))
-    db["checks"].insert_all(rows)
+    with reports.transaction(db):
+        db.execute("delete from checks where check_id like ?", [CROSS_YEAR + ".%"])
+        reports.insert_rows(db, "checks", ("report_id", "check_id", "passed", "detail"),
+                            ((r["report_id"], r["check_id"], r["passed"], r["detail"]) for r in rows))
     return len(rows)
 
 
