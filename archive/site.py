@@ -17,41 +17,46 @@ TEMPLATES = HERE / "templates"  # the report page
 PLUGINS = HERE / "plugins"
 
 
+T3, T4 = "table3_wide", "table4_wide"
+
+
 def t3(row: str, col: str = "total") -> str:
-    """SQL for one table-3 figure of report r."""
-    return (f"(select value from cells where report_id = r.id and tbl = 'table3' and row = '{row}' "
-            f"and col = '{col}')")
+    """SQL for one table-3 figure of a report, a column of table3_wide."""
+    return derived.wide(T3, row, col)
 
 
 def t4(block: str, col: str) -> str:
-    return (f"(select value from cells where report_id = r.id and tbl = 'table4' and row = '{block}' "
-            f"and col = '{col}')")
+    return derived.wide(T4, block, col)
 
 
-REPORT_COLUMNS = "r.id as report_id, b.name as 机关, b.province as 省份, r.year as 年度"
-FROM = "from reports r join bodies b on b.id = r.body_id"
+# The canned queries read the wide tables, which the build materialises and
+# indexes (the shares they sort by included), so that a query reads the first
+# thousand rows of an index instead of computing the figures of every report.
+REPORT_COLUMNS = "report_id, 机关, 省份, 年度"
+
+
+def rate(query: str) -> str:
+    return derived.RATES[query][1]
+
 
 QUERIES = {
     "grant_rate": {
         "title": "予以公开和部分公开的比例 (grant rate)",
         "description": "(予以公开 + 部分公开) / 办理结果总计, per report, from the printed totals. Share, 0-1.",
         "sql": f"select {REPORT_COLUMNS}, {t3('granted')} as 予以公开, {t3('partially_granted')} as 部分公开, "
-               f"{t3('total_processed')} as 总计, round(({t3('granted')} + {t3('partially_granted')}) * 1.0 / "
-               f"nullif({t3('total_processed')}, 0), 4) as 比例 {FROM} order by 比例 desc",
+               f"{t3('total_processed')} as 总计, {rate('grant_rate')} as 比例 from {T3} order by 比例 desc",
     },
     "not_held_share": {
         "title": "本机关不掌握相关政府信息的比例",
         "description": "三(四)1 本机关不掌握 / 办理结果总计, per report. Share, 0-1.",
         "sql": f"select {REPORT_COLUMNS}, {t3('unable_not_held')} as 不掌握, {t3('total_processed')} as 总计, "
-               f"round({t3('unable_not_held')} * 1.0 / nullif({t3('total_processed')}, 0), 4) as 比例 "
-               f"{FROM} order by 比例 desc",
+               f"{rate('not_held_share')} as 比例 from {T3} order by 比例 desc",
     },
     "carry_over_rate": {
         "title": "结转下年度的比例 (carry-over rate)",
         "description": "四 结转下年度继续办理 / (一 本年新收 + 二 上年结转), per report. Share, 0-1.",
         "sql": f"select {REPORT_COLUMNS}, {t3('carried_forward')} as 结转下年度, {t3('new_received')} as 本年新收, "
-               f"{t3('carried_over')} as 上年结转, round({t3('carried_forward')} * 1.0 / "
-               f"nullif({t3('new_received')} + {t3('carried_over')}, 0), 4) as 比例 {FROM} order by 比例 desc",
+               f"{t3('carried_over')} as 上年结转, {rate('carry_over_rate')} as 比例 from {T3} order by 比例 desc",
     },
     "correction_rate": {
         "title": "复议、诉讼结果纠正的比例 (correction rate)",
@@ -62,13 +67,12 @@ QUERIES = {
                f"{t4('litigation_direct', 'total')} + {t4('litigation_after_review', 'total')} as 诉讼总计, "
                f"round(({t4('litigation_direct', 'corrected')} + {t4('litigation_after_review', 'corrected')}) * 1.0 / "
                f"nullif({t4('litigation_direct', 'total')} + {t4('litigation_after_review', 'total')}, 0), 4) "
-               f"as 诉讼纠正率 {FROM} order by 年度 desc",
+               f"as 诉讼纠正率 from {T4} order by 年度 desc",
     },
     "requests_per_body_year": {
         "title": "各机关各年度收到的申请 (requests per body and year)",
         "description": "一 本年新收政府信息公开申请数量 (总计 column), per body and report year. Count of applications.",
-        "sql": f"select b.name as 机关, b.province as 省份, b.level as 层级, r.year as 年度, "
-               f"{t3('new_received')} as 本年新收 {FROM} order by 机关, 年度",
+        "sql": f"select 机关, 省份, 层级, 年度, {t3('new_received')} as 本年新收 from {T3} order by 机关, 年度",
     },
     "failing_checks": {
         "title": "未通过各项检查的年报 (reports failing each check)",
