@@ -40,12 +40,14 @@ class Source:
 # Indexes by table: (columns, unique). ensure_schema creates any that is missing,
 # so an archive whose build stopped while they were dropped (see bulk_load) gets them back.
 INDEXES = {
-    "parses": [(["sha256", "parser_version"], True)],
-    "bodies": [(["province"], False), (["level"], False)],
+    "parses": [(["sha256", "parser_version"], True), (["parser_version"], False), (["format"], False),
+               (["year"], False)],
+    "bodies": [(["province"], False), (["level"], False), (["name"], False)],
     "reports": [(["body_id", "year"], True), (["year"], False), (["format"], False), (["parse_id"], False)],
     "report_sources": [(["report_id"], False), (["sha256"], False)],
     "cells": [(["report_id"], False), (["tbl", "row", "col"], False), (["kind"], False)],
-    "checks": [(["report_id"], False), (["check_id"], False), (["passed"], False)],
+    # both orders: a check's results by status, and the checks failed (passed = 0) by check
+    "checks": [(["report_id"], False), (["check_id", "passed"], False), (["passed", "check_id"], False)],
     "sections": [(["report_id"], False)],
 }
 

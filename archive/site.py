@@ -7,6 +7,7 @@ the command line that serves it read-only.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -129,7 +130,9 @@ def metadata() -> dict:
                    "facets": ["check_id", "passed"],
                    "columns": {"check_id": "Which check", "passed": "1 passed, 0 failed, null not assessable",
                                "detail": "The numbers compared"}},
-        "sections": {"description": "The report's numbered parts (一 总体情况 … 六 其他需要报告的事项) with their text.",
+        "sections": {"description": "The report's numbered parts (一 总体情况 … 六 其他需要报告的事项) with their text. "
+                                    "Search finds terms of three characters or more (trigram index).",
+                     "fts_table": "sections_fts", "fts_pk": "rowid",
                      "columns": {"number": "Part number, 1-6", "heading": "Heading as printed", "text": "Its text"}},
         "parses": {"description": "Every parse of every stored file by every parser version (report_json holds "
                                   "the full output).",
@@ -137,7 +140,8 @@ def metadata() -> dict:
         "table2_wide": {"description": "表二 主动公开政府信息情况, one row per report. Counts of documents (件) and "
                                        "decisions; 行政事业性收费 in 万元."},
         "table3_wide": {"description": "表三 收到和处理政府信息公开申请情况, one row per report; each column is a "
-                                       "form row × applicant column. Counts of applications (件)."},
+                                       "form row × applicant column. Counts of applications (件).",
+                        "size": 20},  # 181 columns: a page of 100 rows takes longer to render than to query
         "table4_wide": {"description": "表四 政府信息公开行政复议、行政诉讼情况, one row per report. Counts of cases (件)."},
     }
     return {
@@ -156,9 +160,47 @@ def write_metadata(path: Path) -> Path:
     return path
 
 
+# Datasette settings of the served archive (`nianbao serve` and datasette_app alike).
+# Suggested facets are off: Datasette tries up to three queries per column on
+# every table page, 540 on table3_wide, which cost seconds on a large archive;
+# any column can still be faceted from its column menu or with ?_facet=.
+SETTINGS = {"sql_time_limit_ms": 3000, "suggest_facets": False}
+
+
+def inspect_data(db: Path) -> dict:
+    """Row counts of every table in the form `datasette inspect` writes them.
+
+    Datasette serves the archive immutable and, given these, shows a table's
+    count without running select count(*) on every request of its page (the
+    cells table of 100k reports holds 20M rows). The hash is left out: computing
+    it reads the whole file, and Datasette only displays it."""
+    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
+        counts = {n: conn.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}
+    finally:
+        conn.close()
+    return {db.stem: {"hash": None, "size": db.stat().st_size, "file": str(db),
+                      "tables": {n: {"count": c} for n, c in counts.items()}}}
+
+
+def datasette_app(db: Path):
+    """The served archive in-process (for tests and benchmarks), configured as `nianbao serve` configures it."""
+    from datasette.app import Datasette
+
+    return Datasette(immutables=[str(db)], metadata=metadata(), template_dir=str(TEMPLATES),
+                     plugins_dir=str(PLUGINS), settings=SETTINGS, inspect_data=inspect_data(db))
+
+
+def cli_value(value) -> str:
+    return {True: "on", False: "off"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
 def serve_command(db: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:
     meta = write_metadata(db.with_name("metadata.json"))
+    inspect = db.with_name("inspect.json")
+    inspect.write_text(json.dumps(inspect_data(db), ensure_ascii=False), encoding="utf-8")
+    settings = [arg for name, value in SETTINGS.items() for arg in ("--setting", name, cli_value(value))]
     return [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(meta),
-            "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS), "--host", host, "--port", str(port),
-            "--setting", "sql_time_limit_ms", "3000"]
-
+            "--inspect-file", str(inspect), "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS),
+            "--host", host, "--port", str(port), *settings]

@@ -6,7 +6,6 @@ import hashlib
 import json
 
 import pytest
-from datasette.app import Datasette
 
 from archive import site
 
@@ -19,9 +18,7 @@ def archive_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def datasette(archive_db):
-    db = archive_db
-    return Datasette(immutables=[str(db)], metadata=site.metadata(),
-                     template_dir=str(site.TEMPLATES), plugins_dir=str(site.PLUGINS))
+    return site.datasette_app(archive_db)
 
 
 def get(ds, path):
@@ -141,3 +138,26 @@ def test_canned_queries_read_rows_in_index_order(archive_db, query):
     plan = " ".join(r[3] for r in sqlite3.connect(archive_db).execute("explain query plan " + site.QUERIES[query]["sql"]))
     assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
 
+
+def test_search_through_datasette(datasette):
+    found = rows(datasette, "/archive/sections.json?_search=" + "政府信息公开")
+    assert found and all("政府信息公开" in r["text"] + r["heading"] for r in found)
+
+
+def test_table_counts_are_given_to_datasette(archive_db, datasette):
+    import sqlite3
+
+    counts = site.inspect_data(archive_db)["archive"]["tables"]
+    conn = sqlite3.connect(archive_db)
+    for table in ("reports", "cells", "checks", "table3_wide"):
+        assert counts[table]["count"] == conn.execute(f"select count(*) from {table}").fetchone()[0]
+    page = get(datasette, "/archive/cells.json?_size=1")
+    assert page.json()["filtered_table_rows_count"] == counts["cells"]["count"]
+
+
+def test_serve_command_configures_datasette_as_datasette_app(archive_db):
+    cmd = site.serve_command(archive_db)
+    inspect = cmd[cmd.index("--inspect-file") + 1]
+    assert json.loads(open(inspect, encoding="utf-8").read()) == site.inspect_data(archive_db)
+    for name, value in site.SETTINGS.items():
+        assert ["--setting", name, site.cli_value(value)] == cmd[cmd.index(name) - 1: cmd.index(name) + 2]
