@@ -111,3 +111,10 @@ def test_wide_tables_replace_the_views_of_an_older_archive_and_rebuild():
     assert db["table3_wide"].count == 2 and "table3_wide" in db.table_names()
     assert {i.name for i in db["table3_wide"].indexes} >= {f"table3_wide_{q}" for q in D.RATES}
 
+
+def test_spaced_puts_every_cjk_character_between_spaces():
+    import re
+
+    cjk = re.compile(r"([\u3400-\u9fff\uf900-\ufaff])")
+    for text in ("复议abc 12件", "政府信息公开，申请123件。\n诉讼", "\u3400\u9fff\uf900\ufaff\u33ff\ua000 x"):
+        assert D.spaced(text) == cjk.sub(r" \1 ", text)
