@@ -172,9 +172,9 @@ def inspect_data(db: Path) -> dict:
 
     Datasette serves the archive immutable and, given these, shows a table's
     count without running select count(*) on every request of its page (the
-    cells table of 100k reports holds 20M rows). The hash is left out: computing
+    cells table of 100k reports holds 18M rows). The hash is left out: computing
     it reads the whole file, and Datasette only displays it."""
-    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?immutable=1", uri=True)
     try:
         names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
         counts = {n: conn.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}

@@ -155,6 +155,11 @@ def test_table_counts_are_given_to_datasette(archive_db, datasette):
     assert page.json()["filtered_table_rows_count"] == counts["cells"]["count"]
 
 
+def test_index_and_database_pages_without_a_hash(datasette):
+    assert get(datasette, "/").status_code == 200
+    assert get(datasette, "/archive").status_code == 200
+
+
 def test_serve_command_configures_datasette_as_datasette_app(archive_db):
     cmd = site.serve_command(archive_db)
     inspect = cmd[cmd.index("--inspect-file") + 1]
