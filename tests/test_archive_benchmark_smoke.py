@@ -38,6 +38,8 @@ def test_benchmark_quick_run(tmp_path, capsys):
     result = bench.build_archive(tmp_path / "data", 150, seed=3)
     assert result["reports"] == 150 and result["sources"] >= 150
     assert {"store parses", "bodies", "reports", "cross-year checks", "wide tables", "search"} <= set(result["steps"])
+    again = bench.rebuild(tmp_path / "data")
+    assert set(again) == {"bodies", "reports", "cross-year checks", "wide tables", "search"}
     figures = bench.archive_figures(tmp_path / "data" / "archive.db")
     assert figures["reports"] == 150 and figures["cells"] > 150 * 150 and figures["failed checks"] > 0
 
