@@ -1,17 +1,17 @@
-"""What the archive derives from resolved reports: cross-year checks, the
-wide views of the three tables with the form's Chinese labels, and full-text
-search over the reports' text.
+"""What the archive derives from resolved reports: cross-year checks, wide
+tables of tables 2, 3 and 4 (one row per report, columns named with the form's
+Chinese labels), and full-text search over the reports' text.
 
 Everything here is rebuilt from `reports`, `cells` and `sections`; running
 it twice gives the same tables.
 """
 from __future__ import annotations
 
-import re
-
 import sqlite_utils
 
 from parsers.labels import APPLICANTS, TABLE3_ROWS, TABLE4_BLOCKS, TABLE4_COLUMNS
+
+from . import reports
 
 APPLICANT_LABELS = dict(zip(APPLICANTS, ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他组织", "总计")))
 TABLE4_LABELS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉"}
@@ -30,7 +30,6 @@ def cross_year_checks(db: sqlite_utils.Database) -> int:
     """Per body, last year's 结转下年度 = this year's 上年结转, and last year's
     现行有效 + this year's 制发 − 废止 = this year's 现行有效. The result is a
     check on the later year's report; printed values are not touched."""
-    db["checks"].delete_where("check_id like ?", [CROSS_YEAR + ".%"])
     value = {}
     for r in db.query("select c.report_id, c.tbl, c.row, c.col, c.value from cells c "
                       "where (c.tbl = 'table3' and c.row in ('carried_over', 'carried_forward') and c.col = 'total') "
@@ -54,7 +53,10 @@ def cross_year_checks(db: sqlite_utils.Database) -> int:
             rows.append(row(this, f"{CROSS_YEAR}.in_force.{kind}", expected, end,
                             f"{year - 1} 现行有效 {fmt(start)} + {year} 制发 {fmt(issued)} − 废止 {fmt(repealed)} "
                             f"= {fmt(expected)}, {year} 现行有效 {fmt(end)}"))
-    db["checks"].insert_all(rows)
+    with reports.transaction(db):
+        db.execute("delete from checks where check_id like ?", [CROSS_YEAR + ".%"])
+        reports.insert_rows(db, "checks", ("report_id", "check_id", "passed", "detail"),
+                            ((r["report_id"], r["check_id"], r["passed"], r["detail"]) for r in rows))
     return len(rows)
 
 
@@ -69,37 +71,97 @@ def fmt(v) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-def create_views(db: sqlite_utils.Database) -> None:
-    """Wide views of tables 2, 3 and 4, one row per report, columns named as the form prints them."""
-    def pivot(name: str, columns: dict[tuple[str, str], str], tbl: str) -> None:
-        cols = ",\n  ".join(f"max(case when c.row = '{r}' and c.col = '{k}' then c.value end) as \"{label}\""
-                            for (r, k), label in columns.items())
-        db.execute(f"drop view if exists {name}")
-        db.execute(f"""create view {name} as select r.id as report_id, b.name as 机关, b.province as 省份,
-  b.level as 层级, r.year as 年度, r.format as 格式,
-  {cols}
-from reports r join bodies b on b.id = r.body_id left join cells c on c.report_id = r.id and c.tbl = '{tbl}'
-group by r.id""")
-
-    pivot("table2_wide", TABLE2_COLUMNS, "table2")
-    t3 = {(row_key, col): f"{short_label(full)}_{APPLICANT_LABELS[col]}"
-          for row_key, (full, _) in TABLE3_ROWS.items() for col in APPLICANTS}
-    pivot("table3_wide", t3, "table3")
-    t4 = {(b, c): f"{TABLE4_LABELS[b]}_{TABLE4_COLUMN_LABELS[c]}" for b in TABLE4_BLOCKS for c in TABLE4_COLUMNS}
-    pivot("table4_wide", t4, "table4")
-
-
 def short_label(full: str) -> str:
     return {"部分公开区分处理的只计这一情形不计其他情形": "部分公开", "其他": "其他处理",
             "总计": "办理结果总计"}.get(full, full)
 
 
-_CJK = re.compile(r"([\u3400-\u9fff\uf900-\ufaff])")
+# The wide tables: name -> (cells.tbl, {(row, col): column label})
+WIDE = {
+    "table2_wide": ("table2", TABLE2_COLUMNS),
+    "table3_wide": ("table3", {(row_key, col): f"{short_label(full)}_{APPLICANT_LABELS[col]}"
+                               for row_key, (full, _) in TABLE3_ROWS.items() for col in APPLICANTS}),
+    "table4_wide": ("table4", {(b, c): f"{TABLE4_LABELS[b]}_{TABLE4_COLUMN_LABELS[c]}"
+                               for b in TABLE4_BLOCKS for c in TABLE4_COLUMNS}),
+}
+WIDE_HEAD = {"report_id": "integer primary key", "机关": "text", "省份": "text", "层级": "text", "年度": "integer",
+             "格式": "text"}
+
+
+def wide(name: str, row: str, col: str = "total") -> str:
+    """SQL for one figure's column of a wide table, e.g. wide("table3_wide", "granted") -> "予以公开_总计"."""
+    return f'"{WIDE[name][1][(row, col)]}"'
+
+
+# Shares that the canned queries sort by, indexed in the wide tables so that a
+# query reads the first rows of an index instead of computing and sorting them all.
+T3 = "table3_wide"
+RATES = {
+    "grant_rate": (T3, f"round(({wide(T3, 'granted')} + {wide(T3, 'partially_granted')}) * 1.0 / "
+                       f"nullif({wide(T3, 'total_processed')}, 0), 4)"),
+    "not_held_share": (T3, f"round({wide(T3, 'unable_not_held')} * 1.0 / nullif({wide(T3, 'total_processed')}, 0), 4)"),
+    "carry_over_rate": (T3, f"round({wide(T3, 'carried_forward')} * 1.0 / "
+                            f"nullif({wide(T3, 'new_received')} + {wide(T3, 'carried_over')}, 0), 4)"),
+}
+WIDE_INDEXES = {"table2_wide": [["年度"]], "table3_wide": [["年度"], ["机关", "年度"]], "table4_wide": [["年度"]]}
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """Wide tables of tables 2, 3 and 4, one row per report, columns named as the form prints them.
+
+    They are materialised here rather than kept as views: a view pivots every
+    cell of every report on each request (counting a 100k-report archive took
+    seconds), while the build pivots them once, in one pass over the cells."""
+    for name, (_, columns) in WIDE.items():
+        for (kind,) in db.execute("select type from sqlite_master where name = ?", [name]).fetchall():
+            db.execute(f"drop {kind} {name}")  # a view, in archives built before these were tables
+        cols = [f"[{c}] {t}" for c, t in WIDE_HEAD.items()] + [f'"{label}" real' for label in columns.values()]
+        db.execute(f"create table {name} ({', '.join(cols)})")
+    slot = {(tbl, r, c): (name, i) for name, (tbl, columns) in WIDE.items()
+            for i, (r, c) in enumerate(columns, start=len(WIDE_HEAD))}
+    inserts = {name: f"insert into {name} values ({', '.join('?' * (len(WIDE_HEAD) + len(cols)))})"
+               for name, (_, cols) in WIDE.items()}
+    heads = db.execute("select r.id, b.name, b.province, b.level, r.year, r.format from reports r "
+                       "join bodies b on b.id = r.body_id order by r.id")
+    cells = db.execute("select report_id, tbl, row, col, value from cells where value is not null order by report_id")
+    cell = next(cells, None)
+    batch: dict[str, list] = {name: [] for name in WIDE}
+    with reports.transaction(db):
+        for head in heads:
+            rows = {name: list(head) + [None] * len(cols) for name, (_, cols) in WIDE.items()}
+            while cell is not None and cell[0] <= head[0]:
+                report_id, tbl, row, col, value = cell
+                where = slot.get((tbl, row, col)) if report_id == head[0] else None
+                if where is not None:
+                    values, i = rows[where[0]], where[1]
+                    if values[i] is None or value > values[i]:  # as max() would pick among duplicates
+                        values[i] = value
+                cell = next(cells, None)
+            for name, values in rows.items():
+                batch[name].append(values)
+            if len(batch["table3_wide"]) >= 1000:
+                flush(db, inserts, batch)
+        flush(db, inserts, batch)
+    for name, indexes in WIDE_INDEXES.items():
+        for cols in indexes:
+            db.execute(f"create index {name}_{'_'.join(cols)} on {name} ({', '.join(f'[{c}]' for c in cols)})")
+    for query, (name, expr) in RATES.items():
+        db.execute(f"create index {name}_{query} on {name} ({expr})")
+
+
+def flush(db: sqlite_utils.Database, inserts: dict[str, str], batch: dict[str, list]) -> None:
+    for name, rows in batch.items():
+        db.conn.executemany(inserts[name], rows)
+        rows.clear()
+
+
+# Every CJK character (U+3400-U+9FFF, U+F900-U+FAFF) -> itself between spaces.
+_SPACED = {c: f" {chr(c)} " for r in ((0x3400, 0x9FFF), (0xF900, 0xFAFF)) for c in range(r[0], r[1] + 1)}
 
 
 def spaced(text: str) -> str:
     """Every CJK character a token of its own, for the short-term index."""
-    return _CJK.sub(r" \1 ", text)
+    return text.translate(_SPACED)
 
 
 def build_search(db: sqlite_utils.Database) -> None:

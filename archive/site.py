@@ -7,6 +7,7 @@ the command line that serves it read-only.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,41 +18,46 @@ TEMPLATES = HERE / "templates"  # the report page
 PLUGINS = HERE / "plugins"
 
 
+T3, T4 = "table3_wide", "table4_wide"
+
+
 def t3(row: str, col: str = "total") -> str:
-    """SQL for one table-3 figure of report r."""
-    return (f"(select value from cells where report_id = r.id and tbl = 'table3' and row = '{row}' "
-            f"and col = '{col}')")
+    """SQL for one table-3 figure of a report, a column of table3_wide."""
+    return derived.wide(T3, row, col)
 
 
 def t4(block: str, col: str) -> str:
-    return (f"(select value from cells where report_id = r.id and tbl = 'table4' and row = '{block}' "
-            f"and col = '{col}')")
+    return derived.wide(T4, block, col)
 
 
-REPORT_COLUMNS = "r.id as report_id, b.name as 机关, b.province as 省份, r.year as 年度"
-FROM = "from reports r join bodies b on b.id = r.body_id"
+# The canned queries read the wide tables, which the build materialises and
+# indexes (the shares they sort by included), so that a query reads the first
+# thousand rows of an index instead of computing the figures of every report.
+REPORT_COLUMNS = "report_id, 机关, 省份, 年度"
+
+
+def rate(query: str) -> str:
+    return derived.RATES[query][1]
+
 
 QUERIES = {
     "grant_rate": {
         "title": "予以公开和部分公开的比例 (grant rate)",
         "description": "(予以公开 + 部分公开) / 办理结果总计, per report, from the printed totals. Share, 0-1.",
         "sql": f"select {REPORT_COLUMNS}, {t3('granted')} as 予以公开, {t3('partially_granted')} as 部分公开, "
-               f"{t3('total_processed')} as 总计, round(({t3('granted')} + {t3('partially_granted')}) * 1.0 / "
-               f"nullif({t3('total_processed')}, 0), 4) as 比例 {FROM} order by 比例 desc",
+               f"{t3('total_processed')} as 总计, {rate('grant_rate')} as 比例 from {T3} order by 比例 desc",
     },
     "not_held_share": {
         "title": "本机关不掌握相关政府信息的比例",
         "description": "三(四)1 本机关不掌握 / 办理结果总计, per report. Share, 0-1.",
         "sql": f"select {REPORT_COLUMNS}, {t3('unable_not_held')} as 不掌握, {t3('total_processed')} as 总计, "
-               f"round({t3('unable_not_held')} * 1.0 / nullif({t3('total_processed')}, 0), 4) as 比例 "
-               f"{FROM} order by 比例 desc",
+               f"{rate('not_held_share')} as 比例 from {T3} order by 比例 desc",
     },
     "carry_over_rate": {
         "title": "结转下年度的比例 (carry-over rate)",
         "description": "四 结转下年度继续办理 / (一 本年新收 + 二 上年结转), per report. Share, 0-1.",
         "sql": f"select {REPORT_COLUMNS}, {t3('carried_forward')} as 结转下年度, {t3('new_received')} as 本年新收, "
-               f"{t3('carried_over')} as 上年结转, round({t3('carried_forward')} * 1.0 / "
-               f"nullif({t3('new_received')} + {t3('carried_over')}, 0), 4) as 比例 {FROM} order by 比例 desc",
+               f"{t3('carried_over')} as 上年结转, {rate('carry_over_rate')} as 比例 from {T3} order by 比例 desc",
     },
     "correction_rate": {
         "title": "复议、诉讼结果纠正的比例 (correction rate)",
@@ -62,13 +68,12 @@ QUERIES = {
                f"{t4('litigation_direct', 'total')} + {t4('litigation_after_review', 'total')} as 诉讼总计, "
                f"round(({t4('litigation_direct', 'corrected')} + {t4('litigation_after_review', 'corrected')}) * 1.0 / "
                f"nullif({t4('litigation_direct', 'total')} + {t4('litigation_after_review', 'total')}, 0), 4) "
-               f"as 诉讼纠正率 {FROM} order by 年度 desc",
+               f"as 诉讼纠正率 from {T4} order by 年度 desc",
     },
     "requests_per_body_year": {
         "title": "各机关各年度收到的申请 (requests per body and year)",
         "description": "一 本年新收政府信息公开申请数量 (总计 column), per body and report year. Count of applications.",
-        "sql": f"select b.name as 机关, b.province as 省份, b.level as 层级, r.year as 年度, "
-               f"{t3('new_received')} as 本年新收 {FROM} order by 机关, 年度",
+        "sql": f"select 机关, 省份, 层级, 年度, {t3('new_received')} as 本年新收 from {T3} order by 机关, 年度",
     },
     "failing_checks": {
         "title": "未通过各项检查的年报 (reports failing each check)",
@@ -125,7 +130,9 @@ def metadata() -> dict:
                    "facets": ["check_id", "passed"],
                    "columns": {"check_id": "Which check", "passed": "1 passed, 0 failed, null not assessable",
                                "detail": "The numbers compared"}},
-        "sections": {"description": "The report's numbered parts (一 总体情况 … 六 其他需要报告的事项) with their text.",
+        "sections": {"description": "The report's numbered parts (一 总体情况 … 六 其他需要报告的事项) with their text. "
+                                    "Search finds terms of three characters or more (trigram index).",
+                     "fts_table": "sections_fts", "fts_pk": "rowid",
                      "columns": {"number": "Part number, 1-6", "heading": "Heading as printed", "text": "Its text"}},
         "parses": {"description": "Every parse of every stored file by every parser version (report_json holds "
                                   "the full output).",
@@ -133,7 +140,8 @@ def metadata() -> dict:
         "table2_wide": {"description": "表二 主动公开政府信息情况, one row per report. Counts of documents (件) and "
                                        "decisions; 行政事业性收费 in 万元."},
         "table3_wide": {"description": "表三 收到和处理政府信息公开申请情况, one row per report; each column is a "
-                                       "form row × applicant column. Counts of applications (件)."},
+                                       "form row × applicant column. Counts of applications (件).",
+                        "size": 20},  # 181 columns: a page of 100 rows takes longer to render than to query
         "table4_wide": {"description": "表四 政府信息公开行政复议、行政诉讼情况, one row per report. Counts of cases (件)."},
     }
     return {
@@ -152,9 +160,47 @@ def write_metadata(path: Path) -> Path:
     return path
 
 
+# Datasette settings of the served archive (`nianbao serve` and datasette_app alike).
+# Suggested facets are off: Datasette tries up to three queries per column on
+# every table page, 540 on table3_wide, which cost seconds on a large archive;
+# any column can still be faceted from its column menu or with ?_facet=.
+SETTINGS = {"sql_time_limit_ms": 3000, "suggest_facets": False}
+
+
+def inspect_data(db: Path) -> dict:
+    """Row counts of every table in the form `datasette inspect` writes them.
+
+    Datasette serves the archive immutable and, given these, shows a table's
+    count without running select count(*) on every request of its page (the
+    cells table of 100k reports holds 18M rows). The hash is left out: computing
+    it reads the whole file, and Datasette only displays it."""
+    conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
+        counts = {n: conn.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}
+    finally:
+        conn.close()
+    return {db.stem: {"hash": None, "size": db.stat().st_size, "file": str(db),
+                      "tables": {n: {"count": c} for n, c in counts.items()}}}
+
+
+def datasette_app(db: Path):
+    """The served archive in-process (for tests and benchmarks), configured as `nianbao serve` configures it."""
+    from datasette.app import Datasette
+
+    return Datasette(immutables=[str(db)], metadata=metadata(), template_dir=str(TEMPLATES),
+                     plugins_dir=str(PLUGINS), settings=SETTINGS, inspect_data=inspect_data(db))
+
+
+def cli_value(value) -> str:
+    return {True: "on", False: "off"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
 def serve_command(db: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:
     meta = write_metadata(db.with_name("metadata.json"))
+    inspect = db.with_name("inspect.json")
+    inspect.write_text(json.dumps(inspect_data(db), ensure_ascii=False), encoding="utf-8")
+    settings = [arg for name, value in SETTINGS.items() for arg in ("--setting", name, cli_value(value))]
     return [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(meta),
-            "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS), "--host", host, "--port", str(port),
-            "--setting", "sql_time_limit_ms", "3000"]
-
+            "--inspect-file", str(inspect), "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS),
+            "--host", host, "--port", str(port), *settings]

@@ -81,3 +81,40 @@ def test_search_finds_long_and_short_chinese_terms():
     short = D.search(db, "复议")                    # two characters: the per-character index
     assert short and all(isinstance(r["report_id"], int) for r in short)
     assert D.search(db, "诉") and not D.search(db, "飞机")
+
+
+def pivot_sql(name: str) -> str:
+    """The wide view as the archive defined it before the wide tables were materialised."""
+    tbl, columns = D.WIDE[name]
+    cols = ", ".join(f"max(case when c.row = '{r}' and c.col = '{k}' then c.value end) as \"{label}\""
+                     for (r, k), label in columns.items())
+    return (f"select r.id as report_id, b.name as 机关, b.province as 省份, b.level as 层级, r.year as 年度, "
+            f"r.format as 格式, {cols} from reports r join bodies b on b.id = r.body_id "
+            f"left join cells c on c.report_id = r.id and c.tbl = '{tbl}' group by r.id order by r.id")
+
+
+def test_wide_tables_hold_what_the_pivot_of_the_cells_gives():
+    db = archive_of_two_years(0, 8)
+    D.create_views(db)
+    for name in D.WIDE:
+        assert name in db.table_names() and name not in db.view_names()
+        want = [tuple(r) for r in db.execute(pivot_sql(name))]
+        got = [tuple(r) for r in db.execute(f"select * from {name} order by report_id")]
+        assert got == want and len(got) == 2
+
+
+def test_wide_tables_replace_the_views_of_an_older_archive_and_rebuild():
+    db = archive_of_two_years(0, 8)
+    db.execute("create view table3_wide as select 1 as report_id")
+    D.create_views(db)
+    D.create_views(db)
+    assert db["table3_wide"].count == 2 and "table3_wide" in db.table_names()
+    assert {i.name for i in db["table3_wide"].indexes} >= {f"table3_wide_{q}" for q in D.RATES}
+
+
+def test_spaced_puts_every_cjk_character_between_spaces():
+    import re
+
+    cjk = re.compile(r"([\u3400-\u9fff\uf900-\ufaff])")
+    for text in ("复议abc 12件", "政府信息公开，申请123件。\n诉讼", "\u3400\u9fff\uf900\ufaff\u33ff\ua000 x"):
+        assert D.spaced(text) == cjk.sub(r" \1 ", text)

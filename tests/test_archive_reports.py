@@ -62,3 +62,36 @@ def test_a_file_that_is_not_a_report_is_kept_as_a_parse_but_makes_no_report():
     R.record_parse(db, sha, parse_bytes(b"\x00\x01junk" * 50, "junk.bin"))
     assert db["parses"].get(1)["error"]
     assert R.resolve(db, [R.Source(sha)], PARSER_VERSION) == []
+
+
+def index_names(db, table):
+    return {tuple(i.columns) for i in db[table].indexes}
+
+
+def test_a_first_resolve_loads_without_indexes_and_ends_with_every_index():
+    db = sqlite_utils.Database(memory=True)
+    R.ensure_schema(db)
+    src = stored(db, "docx-merged-pingwu", "http://x.gov.cn/a.docx")
+    R.resolve(db, [src], PARSER_VERSION)
+    for table, indexes in R.INDEXES.items():
+        assert {tuple(cols) for cols, _ in indexes} <= index_names(db, table), table
+    # an archive whose build stopped with the indexes dropped gets them back
+    db.execute("drop index idx_cells_report_id")
+    R.ensure_schema(db)
+    assert ("report_id",) in index_names(db, "cells")
+
+
+def test_record_parse_commits_alone_and_joins_a_callers_transaction(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    R.ensure_schema(db)
+    R.record_parse(db, "a" * 64, {"parser_version": PARSER_VERSION, "year": 2023})
+    assert sqlite3.connect(tmp_path / "a.db").execute("select count(*) from parses").fetchone()[0] == 1
+    with pytest.raises(RuntimeError):
+        with R.transaction(db):
+            R.record_parse(db, "b" * 64, {"parser_version": PARSER_VERSION, "year": 2023})
+            raise RuntimeError("the batch fails")
+    assert db["parses"].count == 1
