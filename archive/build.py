@@ -95,6 +95,7 @@ def derive(db: sqlite_utils.Database, sources: list[reports.Source], registry_pa
         ids = reports.resolve(db, sources, PARSER_VERSION)
     with timed(timings, "cross-year checks"):
         derived.cross_year_checks(db)
+        derived.check_status(db)
     with timed(timings, "wide tables"):
         derived.create_views(db)
     with timed(timings, "search"):

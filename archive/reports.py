@@ -43,7 +43,8 @@ INDEXES = {
     "parses": [(["sha256", "parser_version"], True), (["parser_version"], False), (["format"], False),
                (["year"], False)],
     "bodies": [(["province"], False), (["level"], False), (["name"], False)],
-    "reports": [(["body_id", "year"], True), (["year"], False), (["format"], False), (["parse_id"], False)],
+    "reports": [(["body_id", "year"], True), (["year"], False), (["format"], False), (["parse_id"], False),
+                (["check_status"], False)],
     "report_sources": [(["report_id"], False), (["sha256"], False)],
     "cells": [(["report_id"], False), (["tbl", "row", "col"], False), (["kind"], False)],
     # both orders: a check's results by status, and the checks failed (passed = 0) by check
@@ -65,7 +66,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["reports"].create({
             "id": int, "body_id": str, "year": int, "format": str, "title": str, "published": str, "url": str,
             "capture_id": int, "blob_sha256": str, "parser_version": str, "parse_id": int,
+            "check_status": str, "checks_failed": int,
         }, pk="id", foreign_keys=[("body_id", "bodies", "id"), ("parse_id", "parses", "id")])
+    else:  # archives built before the check summary existed
+        have = set(db["reports"].columns_dict)
+        for name, kind in (("check_status", str), ("checks_failed", int)):
+            if name not in have:
+                db["reports"].add_column(name, kind)
     if "report_sources" not in db.table_names():
         db["report_sources"].create({"report_id": int, "sha256": str, "url": str, "capture_id": int,
                                      "parse_id": int, "chosen": int, "kind": str},

@@ -107,18 +107,20 @@ def metadata() -> dict:
                                "portal": "Registry portal id"}},
         "reports": {"description": "One row per body and report year; the source whose numbers were taken is "
                                    "blob_sha256 / capture_id.",
-                    "facets": ["year", "format"],
+                    "facets": ["year", "format", "check_status"],
                     "columns": {"body_id": "The publishing body", "year": "Report year (the year the figures cover)",
                                 "format": "2021, 2019 or legacy form", "title": "Title as printed",
                                 "published": "Publication or signature date (ISO)", "url": "URL of the chosen source",
                                 "capture_id": "The capture of the chosen source", "blob_sha256": "sha256 of its bytes",
-                                "parser_version": "Parser version that read it", "parse_id": "The parse used"}},
+                                "parser_version": "Parser version that read it", "parse_id": "The parse used",
+                                "check_status": "failing (a check failed), incomplete (none failed, some not "
+                                                "assessable), passed, or unchecked",
+                                "checks_failed": "How many of its checks failed (the checks table lists them)"}},
         "report_sources": {"description": "Every stored file that carries a report; chosen = 1 for the one whose "
                                           "numbers the report shows.",
                            "columns": {"chosen": "1 if this source's numbers were taken", "kind": "File kind"}},
         "cells": {"description": "Every table cell in long form. value is the printed number (blank, /, — and 无 "
                                  "count as 0 and are marked by kind); raw is the text as printed. " + applicant_note,
-                  "facets": ["tbl", "kind"],
                   "columns": {"tbl": "table2, table3 or table4", "row": "Row key of the parse contract",
                               "col": "Column key of the parse contract",
                               "value": "The figure: a count (件/条), or 万元 for table 2 fees",
@@ -126,8 +128,8 @@ def metadata() -> dict:
                               "source": "Where it is printed: html element path, pdf page+bbox (points), "
                                         "docx table/row/cell, text line, ocr page+box (pixels)"}},
         "checks": {"description": "Consistency checks on the printed numbers. passed is 1, 0, or null when an "
-                                  "operand is missing.",
-                   "facets": ["check_id", "passed"],
+                                  "operand is missing. Each report's checks in one word: reports.check_status "
+                                  "(filter by report or check before faceting: this table has millions of rows).",
                    "columns": {"check_id": "Which check", "passed": "1 passed, 0 failed, null not assessable",
                                "detail": "The numbers compared"}},
         "sections": {"description": "The report's numbered parts (一 总体情况 … 六 其他需要报告的事项) with their text. "

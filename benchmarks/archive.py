@@ -481,7 +481,7 @@ def pages(db_path: Path, n: int, seed: int) -> dict[str, list[str]]:
     configured = site.metadata()["databases"]["archive"]["tables"]
     filters = {  # another column to filter a facet's table by, and its values
         "bodies": {"province": ("level", levels), "level": ("province", provinces)},
-        "reports": {"year": ("format", formats), "format": ("year", years)},
+        "reports": {"year": ("format", formats), "format": ("year", years), "check_status": ("year", years)},
         "cells": {"tbl": ("report_id", report_ids), "kind": ("report_id", report_ids)},
         "checks": {"check_id": ("passed", [0, 1]), "passed": ("check_id", check_ids)},
         "parses": {"parser_version": ("year", years), "format": ("year", years)},
@@ -492,6 +492,11 @@ def pages(db_path: Path, n: int, seed: int) -> dict[str, list[str]]:
             out[f"facet {table}.{facet}"] = cycle(
                 lambda: f"/archive/{table}?_facet={facet}",
                 lambda: f"/archive/{table}?_facet={facet}&{column}={pick(values)}")
+    # cells and checks have no default facets (millions of rows); asked for, on a filtered page:
+    out["facet checks.passed of a check"] = [f"/archive/checks?_facet=passed&check_id={pick(check_ids)}"
+                                             for _ in range(n)]
+    out["facet cells.kind of a report"] = [f"/archive/cells?_facet=kind&report_id={rng.choice(report_ids)}"
+                                           for _ in range(n)]
     out["report page"] = [f"/report/{rng.choice(report_ids)}" for _ in range(n)]
     for table in ("reports", "bodies", "cells", "checks", "sections", "table3_wide"):
         out[f"table {table}"] = cycle(lambda: f"/archive/{table}",

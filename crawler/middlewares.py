@@ -158,6 +158,8 @@ class ArchiveSession:
             version = settings.get("CRAWLER_VERSION", "")
             cls._open[key] = session = cls(data, run_id, version, {"operator": settings.get("NIANBAO_CONTACT"),
                                                                    "http-header-user-agent": settings.get("USER_AGENT")})
+            session.store.COMMIT_SECONDS = settings.getfloat("NIANBAO_COMMIT_SECONDS",
+                                                             session.store.COMMIT_SECONDS)
             if session.store.run(run_id) is None:  # a bare `scrapy crawl`: the run starts here
                 session.store.open_run(run_id, [], crawler_version=version)
         return cls._open[key]

@@ -27,6 +27,10 @@ USER_AGENT = f"nianbao/{PARSER_VERSION} (annual-report archive)"
 NIANBAO_DATA = "data"      # archive.db, blobs/, warc/ (run.py sets it per crawl)
 NIANBAO_RUN_ID = None      # set by run.py; a bare `scrapy crawl` makes one up
 NIANBAO_PARALLEL_PORTALS = 8  # portals (one crawler each) crawled at once by run.py
+# Capture rows are committed in batches (archive/captures.py): readers of the
+# archive see a fetch at most this many seconds after it; a kill loses at most
+# this much, which a resumed run fetches again.
+NIANBAO_COMMIT_SECONDS = 0.5
 
 # -- politeness -------------------------------------------------------------------------------
 # Obey robots.txt; every denial is recorded as a capture (robots-denied).

@@ -63,6 +63,25 @@ def test_cross_year_checks_report_disagreement_without_changing_values():
     assert db["checks"].count_where("check_id like 'cross_year.%'") == 3
 
 
+def test_check_status_sums_up_each_reports_checks():
+    db = archive_of_two_years(carried_forward_2022=5, in_force_2022=10)
+    D.cross_year_checks(db)
+    D.check_status(db)
+    status = {r["year"]: (r["check_status"], r["checks_failed"]) for r in db.query("select * from reports")}
+    failed_2023 = db.execute("select count(*) from checks c join reports r on r.id = c.report_id "
+                             "where r.year = 2023 and c.passed = 0").fetchone()[0]
+    assert failed_2023 >= 2 and status[2023] == ("failing", failed_2023)
+    db.execute("update checks set passed = 1 where passed = 0")
+    db.execute("update checks set passed = null where check_id = 'cross_year.carried_over'")
+    D.check_status(db)
+    status = {r["year"]: (r["check_status"], r["checks_failed"]) for r in db.query("select * from reports")}
+    assert status[2023] == ("incomplete", 0)
+    assert status[2022][1] == 0 and status[2022][0] in ("passed", "incomplete")
+    db.execute("delete from checks")
+    D.check_status(db)
+    assert {r["check_status"] for r in db.query("select check_status from reports")} == {"unchecked"}
+
+
 def test_wide_views_use_the_forms_labels():
     db = archive_of_two_years(0, 8)
     D.create_views(db)

@@ -286,10 +286,11 @@ def test_sigkill_and_resume(tmp_path):
     site.add("/robots.txt", "User-agent: *\n", ctype="text/plain")
     site.add("/index.html", page("列表", *(f"/p{i}.html|第{i}页" for i in range(n))))
     for i in range(n):
-        site.add(f"/p{i}.html", page(f"某县{1960 + i}年政府信息公开工作年度报告"), delay=0.05)
+        site.add(f"/p{i}.html", page(f"某县{1960 + i}年政府信息公开工作年度报告"), delay=0.1)
     registry = crawlkit.registry_csv(tmp_path / "portals.csv", [{"id": "slow", "start": f"{site.base}/index.html"}])
     data, job = tmp_path / "data", tmp_path / "job"
-    cmd = crawlkit.crawl_command(registry, data, job)
+    # Rows committed every 50 ms, so that this test sees the crawl half-way and kills it there.
+    cmd = crawlkit.crawl_command(registry, data, job, NIANBAO_COMMIT_SECONDS=0.05)
     proc = subprocess.Popen(cmd, cwd=REPO, env=crawlkit.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     db_path, done = data / "archive.db", 0

@@ -49,7 +49,7 @@ def test_coverage_shows_missing_years(datasette):
 
 
 @pytest.mark.parametrize("table,facet", [("bodies", "province"), ("bodies", "level"), ("reports", "year"),
-                                         ("reports", "format"), ("checks", "passed")])
+                                         ("reports", "format"), ("reports", "check_status"), ("checks", "passed")])
 def test_facets(datasette, table, facet):
     response = get(datasette, f"/archive/{table}.json?_facet={facet}")
     assert response.status_code == 200
