@@ -159,22 +159,12 @@ def grey(image):
 def rendered_pages(pdf, doc: Document, n: int, dpis: list[int]):
     """Each page as a greyscale image, rendered one at a time to bound memory;
     the resolution of each is added to `dpis`."""
-    import pypdfium2 as pdfium
-
-    for i in range(n):
-        try:
-            page = pdf[i]
-        except pdfium.PdfiumError:
-            doc.notes.append(f"page {i + 1} is damaged and was skipped")
-            continue
-        try:
-            width, height = page.get_size()
-            dpi = min(max(scan_dpi(page) or DPI, MIN_DPI), DPI)
-            scale = min(dpi / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
-            dpis.append(round(scale * 72))
-            yield page.render(scale=scale, grayscale=True).to_pil().convert("L")
-        finally:
-            page.close()
+    for _, page in geometry.open_pages(pdf, doc, n):
+        width, height = page.get_size()
+        dpi = min(max(scan_dpi(page) or DPI, MIN_DPI), DPI)
+        scale = min(dpi / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        dpis.append(round(scale * 72))
+        yield page.render(scale=scale, grayscale=True).to_pil().convert("L")
 
 
 def scan_dpi(page) -> float | None:

@@ -145,20 +145,25 @@ def read_pages(pdf: pdfium.PdfDocument, doc: Document) -> list[Page]:
         raise ExtractError("unreadable PDF: it has no pages")
     if n > MAX_PAGES:
         doc.notes.append(f"read the first {MAX_PAGES} of {n} pages")
-    pages: list[Page] = []
-    for i in range(min(n, MAX_PAGES)):
+    pages = [read_page(page, number) for number, page in open_pages(pdf, doc, min(n, MAX_PAGES))]
+    if not pages:
+        raise ExtractError("unreadable PDF: no page could be read")
+    return pages
+
+
+def open_pages(pdf: pdfium.PdfDocument, doc: Document, n: int):
+    """(page number, page) of the first n pages, each closed once the caller moves on;
+    a page pdfium cannot load is noted in the document and skipped."""
+    for i in range(n):
         try:
             page = pdf[i]
         except pdfium.PdfiumError:
             doc.notes.append(f"page {i + 1} is damaged and was skipped")
             continue
         try:
-            pages.append(read_page(page, i + 1))
+            yield i + 1, page
         finally:
             page.close()
-    if not pages:
-        raise ExtractError("unreadable PDF: no page could be read")
-    return pages
 
 
 def read_page(page, number: int) -> Page:
