@@ -66,14 +66,11 @@ def check_status(db: sqlite_utils.Database) -> None:
     unchecked; and how many failed. Counted once here: a facet over the checks
     table itself counts millions of rows on every request."""
     with reports.transaction(db):
-        db.execute("drop table if exists temp.check_counts")
-        db.execute("create temp table check_counts as select report_id, sum(passed = 0) as failed, "
-                   "sum(passed is null) as open, count(*) as n from checks group by report_id")
         db.execute("update reports set checks_failed = 0, check_status = 'unchecked'")
         db.execute("update reports set checks_failed = c.failed, check_status = case when c.failed > 0 "
                    "then 'failing' when c.open > 0 then 'incomplete' else 'passed' end "
-                   "from temp.check_counts c where c.report_id = reports.id")
-        db.execute("drop table temp.check_counts")
+                   "from (select report_id, sum(passed = 0) as failed, sum(passed is null) as open "
+                   "from checks group by report_id) as c where c.report_id = reports.id")
 
 
 def row(report_id: int, check_id: str, want, got, detail: str) -> dict:
