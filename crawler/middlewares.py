@@ -138,9 +138,10 @@ class ArchiveSession:
 
     _open: dict[tuple[str, str], "ArchiveSession"] = {}
 
-    def __init__(self, data_dir: str, run_id: str, version: str, info: dict | None = None):
+    def __init__(self, data_dir: str, run_id: str, version: str, info: dict | None = None,
+                 store: CaptureStore | None = None):
         self.data_dir, self.run_id, self.version = data_dir, run_id, version
-        self.store = CaptureStore(data_dir)
+        self.store = store or CaptureStore(data_dir)
         self.blobs = BlobStore(data_dir)
         self.warc = WarcLog(data_dir, run_id, committed=lambda key: self.store.by_key(key) is not None, info=info)
         self.users = 0
@@ -148,7 +149,9 @@ class ArchiveSession:
         self.committer = None  # commits capture rows left waiting while the crawl idles
 
     @classmethod
-    def get(cls, settings) -> "ArchiveSession":
+    def get(cls, settings, store: CaptureStore | None = None) -> "ArchiveSession":
+        """The run's session, opened on first use (on `store`, when the caller has the
+        archive open already: one connection, since capture rows commit in batches)."""
         data = str(settings.get("NIANBAO_DATA") or "data")
         run_id = settings.get("NIANBAO_RUN_ID")
         if not run_id:
@@ -157,7 +160,8 @@ class ArchiveSession:
         if key not in cls._open:
             version = settings.get("CRAWLER_VERSION", "")
             cls._open[key] = session = cls(data, run_id, version, {"operator": settings.get("NIANBAO_CONTACT"),
-                                                                   "http-header-user-agent": settings.get("USER_AGENT")})
+                                                                   "http-header-user-agent": settings.get("USER_AGENT")},
+                                           store)
             session.store.COMMIT_SECONDS = settings.getfloat("NIANBAO_COMMIT_SECONDS",
                                                              session.store.COMMIT_SECONDS)
             if session.store.run(run_id) is None:  # a bare `scrapy crawl`: the run starts here

@@ -119,11 +119,9 @@ def crawl(portals: list[Portal], data_dir: Path, job_dir: Path | None = None,
                    settings.get("CRAWLER_VERSION"), str(job_dir) if job_dir else None)
     done = store.finished_portals(run_id) if resumed else set()
     todo = [p for p in portals if p.id not in done]
-    session = ArchiveSession.get(settings).acquire()  # one WARC file for all portals
-    # One connection for the whole run: the session's store commits capture rows in
-    # batches, and a second connection writing in this thread would wait on its lock.
-    store.close()
-    store = session.store
+    # One WARC file for all portals, and one connection for the whole run: capture rows
+    # commit in batches, and a second connection writing in this thread would wait on its lock.
+    session = ArchiveSession.get(settings, store).acquire()
     session.progress = progress
     outcome: dict[str, str] = {}
     state = {"stopping": False}
