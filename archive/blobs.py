@@ -33,9 +33,10 @@ class BlobStore:
     def get(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()
 
-    def put(self, data: bytes) -> str:
-        """Store the bytes (once) and return their sha256."""
-        digest = sha256(data)
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """Store the bytes (once) and return their sha256 (`digest`, when the caller
+        has computed it already from these bytes)."""
+        digest = digest or sha256(data)
         target = self.path(digest)
         if target.is_file():
             return digest

@@ -33,17 +33,22 @@ and the parsers read. `wire_sha256` is the body as it came off the connection,
 de-chunked but still content-encoded: what the WARC response record holds.
 Without a Content-Encoding the two are equal.
 
-Rows are keyed by URL and time (`url`, `fetched_at`) and are never updated or
-deleted: a re-crawl adds rows. `key` = run, request fingerprint, redirect hop,
-retry attempt is unique; recording a key twice keeps the first row, so a
-resumed run never duplicates a fetch.
+Rows are keyed by URL and time (`url`, `fetched_at`). Once committed they are
+never updated or deleted: a re-crawl adds rows. `key` = run, request
+fingerprint, redirect hop, retry attempt is unique; recording a key twice
+keeps the first row, so a resumed run never duplicates a fetch. A row is
+inserted when its fetch is answered and committed once the archive writer
+(archive/writer.py) confirms its blob and WARC records are on disk; until
+then its `warc_file` is empty.
 """
 from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import sqlite_utils
 
@@ -125,6 +130,9 @@ class CaptureStore:
         ensure_schema(self.db)
         self.pending = 0                 # capture rows written since the last commit
         self.committed_at = time.monotonic()
+        # Called before each commit: the crawl's archive writer confirms that the
+        # blobs and WARC records of the rows about to be committed are on disk.
+        self.before_commit: Callable[[], None] | None = None
 
     def close(self) -> None:
         if self.db.conn is not None and not getattr(self, "closed", False):
@@ -142,10 +150,22 @@ class CaptureStore:
     COMMIT_SECONDS = 0.5
 
     def commit(self) -> None:
+        if self.before_commit is not None:
+            self.before_commit()  # also when nothing is open: confirmations may still be due
         if self.db.conn.in_transaction:
             self.db.conn.commit()
         self.pending = 0
         self.committed_at = time.monotonic()
+
+    @contextmanager
+    def transaction(self):
+        """For sqlite-utils writes, which commit by themselves: waiting capture rows are
+        settled before, and committed after, through commit(). No rollback on error:
+        that would throw away capture rows of other fetches."""
+        if self.before_commit is not None:
+            self.before_commit()
+        yield
+        self.commit()
 
     def commit_if_stale(self) -> None:
         """Commit rows that have waited COMMIT_SECONDS (a timer calls this while a crawl idles)."""
@@ -164,7 +184,7 @@ class CaptureStore:
                  crawler_version: str = "", job_dir: str | None = None) -> dict:
         """Start a run, or take up one that was interrupted (same id, a restart more)."""
         run = self.run(run_id)
-        with self.db.conn:
+        with self.transaction():
             if run:
                 self.db["crawl_runs"].update(run_id, {"status": "running", "finished": None,
                                                       "restarts": (run["restarts"] or 0) + 1})
@@ -184,13 +204,13 @@ class CaptureStore:
         """End the run (finished, or interrupted when a portal did not finish); returns
         and stores the counts per portal."""
         counts = self.counts(run_id)
-        with self.db.conn:
+        with self.transaction():
             self.db["crawl_runs"].update(run_id, {"finished": now(), "status": status,
                                                   "summary": json.dumps(counts, sort_keys=True)})
         return counts
 
     def portal_started(self, run_id: str, portal: str, platform: str = "", spider: str = "") -> None:
-        with self.db.conn:
+        with self.transaction():
             self.db["run_portals"].upsert({"run_id": run_id, "portal": portal, "platform": platform,
                                            "spider": spider, "started": now(), "finished": None,
                                            "finish_reason": None}, pk=("run_id", "portal"))
@@ -201,7 +221,7 @@ class CaptureStore:
         offsite = int(stats.get("nianbao/offsite_refused", 0))
         counts = self.counts(run_id).get(portal) or dict.fromkeys(COUNTS, 0)
         counts["offsite"] = offsite
-        with self.db.conn:
+        with self.transaction():
             self.db["run_portals"].upsert({"run_id": run_id, "portal": portal, "finished": now(),
                                            "finish_reason": reason, **counts,
                                            "stats": json.dumps(stats, sort_keys=True, default=str)},
@@ -297,6 +317,23 @@ class CaptureStore:
             return cursor.lastrowid
         found = self.db.conn.execute("select id from captures where key = ?", [row["key"]]).fetchone()
         return found[0] if found else None
+
+    def set_warc(self, confirmed: list[tuple[str, str, int | None]]) -> None:
+        """Fill in where the writer put each capture's records: (key, warc_file, warc_offset).
+        Only rows still without a file, i.e. written in this transaction, are touched."""
+        self.db.conn.executemany("update captures set warc_file = ?, warc_offset = ? "
+                                 "where key = ? and warc_file is null",
+                                 [(f, offset, key) for key, f, offset in confirmed])
+
+    def forget(self, key: str) -> None:
+        """Drop an uncommitted capture whose bytes could not be stored (and the found
+        reports that point to it): a resumed run fetches it again."""
+        row = self.db.conn.execute("select id from captures where key = ? and warc_file is null", [key]).fetchone()
+        if row is None:
+            return
+        if "found_reports" in self.db.table_names():
+            self.db.conn.execute("delete from found_reports where capture_id = ?", [row[0]])
+        self.db.conn.execute("delete from captures where id = ?", [row[0]])
 
     def by_key(self, key: str) -> dict | None:
         return self._one("select * from captures where key = ?", [key])

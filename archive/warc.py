@@ -25,16 +25,23 @@ the standard reason phrase, and Transfer-Encoding dropped because the body is
 no longer chunked. The request record is likewise rebuilt from the headers
 Scrapy handed to the downloader (Twisted adds Host and Connection itself).
 
-Crash safety: a group is flushed before its capture row is committed. A
-`.open` file left by a killed crawl is repaired when the run resumes: cut
-after the last group whose capture row exists, then closed; the resumed run
-writes to a new file.
+Crash safety: a group is flushed before its capture row is committed (the
+crawl writes through archive.writer, which confirms each group). A `.open`
+file left by a killed crawl is repaired when the run resumes: cut after the
+last group whose capture row exists, then closed; the resumed run writes to a
+new file. The writer holds an exclusive lock on the file it writes, and repair
+takes that lock first, so a writer still finishing its last group is never cut
+under its feet.
 """
 from __future__ import annotations
 
+import base64
+import fcntl
 import io
 import os
 import re
+import time
+import uuid
 import zlib
 from http import HTTPStatus
 from pathlib import Path
@@ -87,6 +94,16 @@ def payload_digest(body: bytes) -> str:
     return str(d)
 
 
+def digest_of_hex(sha256_hex: str) -> str:
+    """The WARC form (sha256:BASE32) of a sha256 already computed as hex."""
+    return "sha256:" + base64.b32encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+def new_record_id() -> str:
+    """A WARC-Record-ID, made before the record is written so the capture row can hold it."""
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
 def warc_date(iso: str | None) -> str | None:
     """capture time (ISO 8601, +00:00) -> WARC-Date (…Z)."""
     return iso.replace("+00:00", "Z") if iso else None
@@ -104,7 +121,7 @@ def _fields(data: dict) -> bytes:
 class WarcLog:
     def __init__(self, data_dir: str | Path, run_id: str, max_bytes: int = MAX_BYTES,
                  committed: Callable[[str], bool] | None = None, info: dict | None = None):
-        """`committed(capture_key)` tells whether a capture row exists; with it, files a
+        """`committed(capture_key)` tells whether a capture row exists; given it, files a
         killed crawl left open are repaired before anything is written."""
         self.folder = Path(data_dir) / "warc"
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -114,8 +131,8 @@ class WarcLog:
         self.file = None
         self.writer: _Writer | None = None
         self.name: str | None = None
-        for left in sorted(self.folder.glob(f"{run_id}-*.warc.gz.open")):
-            repair(left, committed or (lambda key: True))
+        if committed is not None:
+            repair_open(self.folder, run_id, committed)
 
     # -- files ---------------------------------------------------------------------------------
 
@@ -127,6 +144,7 @@ class WarcLog:
     def _open(self) -> None:
         self.name = f"{self.run_id}-{self._next_index():05d}.warc.gz"
         self.file = open(self.folder / (self.name + ".open"), "xb")
+        fcntl.flock(self.file.fileno(), fcntl.LOCK_EX)  # held until closed; repair() waits for it
         self.writer = _Writer(_GzipMembers(self.file), gzip=False, warc_version="1.1")
         info = {"software": "nianbao (Scrapy, warcio)", "format": "WARC File Format 1.1", "run": self.run_id,
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
@@ -139,8 +157,9 @@ class WarcLog:
         if self.file is not None:
             self.file.flush()
             os.fsync(self.file.fileno())
-            self.file.close()
+            # Renamed while still locked: a repair waiting for the lock then finds it closed.
             os.replace(self.folder / (self.name + ".open"), self.folder / self.name)
+            self.file.close()
             self.file = self.writer = self.name = None
 
     # -- records -------------------------------------------------------------------------------
@@ -148,19 +167,39 @@ class WarcLog:
     def write(self, *, key: str, url: str, method: str = "GET", request_headers: list | None = None,
               request_body: bytes = b"", fetched_at: str | None = None, status: int | None = None,
               protocol: str | None = None, response_headers: list | None = None, body: bytes = b"",
-              server_ip: str | None = None, revisit: dict | None = None, metadata: dict | None = None) -> dict:
+              server_ip: str | None = None, revisit: dict | None = None, metadata: dict | None = None,
+              record_id: str | None = None) -> dict:
         """Write the records of one capture; returns where its response (or revisit) went:
         {warc_file, warc_offset, warc_record_id, warc_payload_digest}.
 
         request_headers None: nothing was sent, no request record. status None: no
         response. `revisit` = {profile: "identical" | "not-modified", uri, date,
-        record_id, digest} turns the response into a revisit record."""
+        record_id, digest} turns the response into a revisit record. `record_id`:
+        the response's WARC-Record-ID when the caller made it (new_record_id())."""
         if self.file is None or self.file.tell() >= self.max_bytes:
             self.close()
             self._open()
+        start = self.file.tell()
+        try:
+            return self._write_group(key=key, url=url, method=method, request_headers=request_headers,
+                                     request_body=request_body, fetched_at=fetched_at, status=status,
+                                     protocol=protocol, response_headers=response_headers, body=body,
+                                     server_ip=server_ip, revisit=revisit, metadata=metadata, record_id=record_id)
+        except BaseException:
+            # A group half written (a full disk): cut it off, so the file stays a run of whole groups.
+            self.writer.out.compressor = None
+            try:
+                self.file.seek(start)
+                self.file.truncate()
+            except OSError:
+                pass
+            raise
+
+    def _write_group(self, *, key, url, method, request_headers, request_body, fetched_at, status,
+                     protocol, response_headers, body, server_ip, revisit, metadata, record_id) -> dict:
         w = self.writer
         date = {"WARC-Date": warc_date(fetched_at)} if fetched_at else {}
-        response_id = w._make_warc_id()
+        response_id = record_id or new_record_id()
         out = {"warc_file": self.name, "warc_offset": None, "warc_record_id": None, "warc_payload_digest": None}
 
         if request_headers is not None:
@@ -184,7 +223,7 @@ class WarcLog:
             extra = {**date, "WARC-Record-ID": response_id}
             if server_ip:
                 extra["WARC-IP-Address"] = server_ip
-            out["warc_offset"] = self.file.tell()
+            out["warc_offset"] = self.file.tell()  # start of the response, after the request's member
             out["warc_record_id"] = response_id
             if revisit:
                 record = w.create_warc_record(url, "revisit", http_headers=http, warc_headers_dict=extra)
@@ -210,10 +249,20 @@ class WarcLog:
         return out
 
 
+def repair_open(folder: Path, run_id: str, committed: Callable[[str], bool]) -> None:
+    """Repair every `.open` WARC file the run left behind (see repair())."""
+    for left in sorted(Path(folder).glob(f"{run_id}-*.warc.gz.open")):
+        repair(left, committed)
+
+
+LOCK_WAIT = 60.0  # seconds: a writer left by a killed crawl finishes its group and exits in far less
+
+
 def repair(path: Path, committed: Callable[[str], bool]) -> Path | None:
     """Cut an `.open` WARC after its last group whose capture row was committed, and close it."""
     good = 0
     with open(path, "rb") as f:
+        _wait_for_lock(f, path)
         try:
             it = ArchiveIterator(f)
             for record in it:
@@ -231,6 +280,8 @@ def repair(path: Path, committed: Callable[[str], bool]) -> Path | None:
         except Exception:  # noqa: BLE001 - a truncated gzip member or record: stop at the last good one
             pass
     final = path.with_name(path.name[: -len(".open")])
+    if not path.exists():  # closed meanwhile by the writer that held it
+        return final if final.exists() else None
     if good == 0:
         path.unlink()
         return None
@@ -238,3 +289,15 @@ def repair(path: Path, committed: Callable[[str], bool]) -> Path | None:
         f.truncate(good)
     os.replace(path, final)
     return final
+
+
+def _wait_for_lock(f, path: Path) -> None:
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{path.name} is still being written by another process") from None
+            time.sleep(0.05)

@@ -17,7 +17,8 @@ after the other, with politeness off (`nianbao crawl --fast`):
 
 Both count pages by Scrapy's own downloader/response_count. Each crawl's
 resident memory is sampled every 0.2 s from /proc, so the figures show
-whether memory grows with the pages fetched, not just its peak. The figures
+whether memory grows with the pages fetched, not just its peak; the figure
+is the crawl process and its children (the archive writer) together. The figures
 are printed, never asserted.
 """
 from __future__ import annotations
@@ -47,14 +48,30 @@ LOAD = {"CONCURRENT_REQUESTS_PER_DOMAIN": 8, "CONCURRENT_REQUESTS": 64, "NIANBAO
 
 
 def rss_mb(pid: int) -> float | None:
+    """Resident memory of the process and its children (the crawl's archive writer)."""
+    total, seen = 0.0, False
+    for p in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+                        seen = True
+        except OSError:
+            pass
+    return total if seen else None
+
+
+def descendants(pid: int) -> list[int]:
+    out = []
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    out += [int(child), *descendants(int(child))]
     except OSError:
-        return None
-    return None
+        pass
+    return out
 
 
 def run_crawl(registry: Path, data: Path, settings: dict) -> dict:

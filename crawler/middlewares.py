@@ -11,10 +11,11 @@ Order (process_request runs up the numbers, process_response down):
     950  Recorder         next to the downloader: sees every attempt and every
                           redirect hop, with the body as transferred
 
-Recorder, for every answer and every failure: stores the decoded body once
-(archive.blobs), writes the WARC group (archive.warc; the transferred bytes),
-then commits the capture row (archive.captures), in that order, so that a
-killed crawl leaves nothing half-recorded. It asks conditionally from the
+Recorder, for every answer and every failure: hands the decoded body (for
+archive.blobs) and the WARC group (archive.warc; the transferred bytes) to the
+archive writer process (archive.writer), and inserts the capture row
+(archive.captures), committed only once the writer has confirmed the bytes
+are on disk, so that a killed crawl leaves nothing half-recorded. It asks conditionally from the
 URL's last success and hands the spider the stored copy on a 304, so a list
 page still yields its links. Challenge pages and redirect loops are recorded
 as `blocked` (or failed/redirect-loop) and dropped with IgnoreRequest raised
@@ -35,6 +36,7 @@ import json
 import logging
 import random
 import time
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
@@ -45,10 +47,12 @@ from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, D
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import deferred_from_coro
 
 from archive.blobs import BlobStore, sha256
 from archive.captures import CaptureStore, iso, make_key, now
-from archive.warc import WarcLog, payload_digest
+from archive.warc import digest_of_hex, new_record_id, repair_open
+from archive.writer import ArchiveWriter, ArchiveWriterError
 from crawler.network import without_credentials
 from parsers.encoding import decode, header_charset, meta_charset
 
@@ -133,7 +137,7 @@ REPLAY_ERRORS = {"dns": CannotResolveHostError, "timeout": DownloadTimeoutError}
 # -- the archive session shared by the components of a process ------------------------------------
 
 class ArchiveSession:
-    """Blob store, capture store and WARC writer of one run, shared by every crawler
+    """Blob store, capture store and archive writer of one run, shared by every crawler
     (one per portal) of the process; the WARC file is closed when the last lets go."""
 
     _open: dict[tuple[str, str], "ArchiveSession"] = {}
@@ -143,8 +147,12 @@ class ArchiveSession:
         self.data_dir, self.run_id, self.version = data_dir, run_id, version
         self.store = store or CaptureStore(data_dir)
         self.blobs = BlobStore(data_dir)
-        self.warc = WarcLog(data_dir, run_id, committed=lambda key: self.store.by_key(key) is not None, info=info)
+        # Files a killed crawl of this run left open are cut back to what was committed.
+        repair_open(Path(data_dir) / "warc", run_id, committed=lambda key: self.store.by_key(key) is not None)
+        self.writer = ArchiveWriter(data_dir, run_id, info)
+        self.store.before_commit = self.settle
         self.users = 0
+        self.failure: str | None = None  # why the writer stopped, when it did
         self.progress = None  # callable(event dict), set by crawler.run
         self.committer = None  # commits capture rows left waiting while the crawl idles
 
@@ -189,19 +197,45 @@ class ArchiveSession:
             self.committer = task.LoopingCall(self.store.commit_if_stale)
             self.committer.start(self.store.COMMIT_SECONDS, now=False)
 
+    def settle(self) -> None:
+        """Before a commit: wait for the writer to confirm every capture sent, and give
+        the rows their WARC file and offset (or drop those it could not store)."""
+        if self.failure is not None:
+            return  # rolled back when the writer failed; no capture row was inserted since
+        try:
+            confirmed, failed = self.writer.settle()
+        except ArchiveWriterError as e:
+            self.writer_failed(e)
+            return
+        self.store.set_warc(confirmed)
+        for key, error in failed:
+            logger.error("could not archive capture %s, left for a resumed run to fetch again: %s", key, error)
+            self.store.forget(key)
+
+    def writer_failed(self, error: Exception) -> None:
+        """The writer process is gone: whatever it had not confirmed may not be on disk,
+        so the uncommitted capture rows are rolled back (a resumed run fetches them again)."""
+        if self.failure is None:
+            self.failure = str(error)
+            logger.error("the archive writer failed; uncommitted captures rolled back: %s", error)
+            self.store.db.conn.rollback()
+            self.store.pending = 0
+
     def release(self) -> None:
         self.users -= 1
         if self.users <= 0:
             self.store.commit()
-            self.warc.close()
+            self.writer.close_file()
 
     def close(self) -> None:
         if self.committer is not None and self.committer.running:
             self.committer.stop()
-        self.store.commit()  # rows before the WARC file is closed: repair trusts rows
-        self.warc.close()
-        self.store.close()
-        self._open.pop((self.data_dir, self.run_id), None)
+        try:
+            self.store.commit()  # rows before the WARC file is closed: repair trusts rows
+        finally:
+            self.writer.close()
+            self.store.close()
+            self._open.pop((self.data_dir, self.run_id), None)
 
     def emit(self, event: dict) -> None:
         if self.progress:
@@ -227,7 +261,7 @@ class Recorder:
     def __init__(self, crawler):
         self.crawler = crawler
         self.session = session_for(crawler)
-        self.store, self.blobs, self.warc = self.session.store, self.session.blobs, self.session.warc
+        self.store, self.blobs, self.writer = self.session.store, self.session.blobs, self.session.writer
         self.run_id = self.session.run_id
         self.version = crawler.settings.get("CRAWLER_VERSION", "")
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
@@ -257,6 +291,9 @@ class Recorder:
     def process_request(self, request: Request, spider=None):
         if urlsplit(request.url).scheme not in ("http", "https"):
             return None
+        if self.session.failure:  # what is fetched now could not be archived
+            self.stop_crawl(self.session.failure)
+            raise IgnoreRequest(f"{request.url}: not fetched, the archive writer failed")
         st = self.state(request)
         done = self.store.by_key(st["key"])
         if done is not None:
@@ -328,8 +365,10 @@ class Recorder:
             else:
                 outcome = "failed"
                 row.update(error_kind="redirect-loop", error=f"redirect loop to {target}")
+        blob = None
         if outcome not in ("not-modified", "too-large"):
-            digest = self.blobs.put(content)
+            blob = content
+            digest = row["wire_sha256"] if content is wire else sha256(content)
             self.store.note_blob(digest, len(content), ctype)
             row.update(sha256=digest, size=len(content), mime=ctype, **self.charsets(ctype, content))
         if outcome is None:
@@ -342,10 +381,11 @@ class Recorder:
             if prev is not None and outcome in ("identical", "changed", "gone"):
                 row["previous_capture_id"] = prev["id"]
             if outcome == "identical" and prev.get("warc_record_id") \
-                    and prev.get("warc_payload_digest") == payload_digest(wire):
+                    and prev.get("warc_payload_digest") == digest_of_hex(row["wire_sha256"]):
                 revisit = self.revisit_of(prev, "identical")
+                blob = None  # stored already
         row["outcome"] = outcome
-        self.write(request, row, body=wire, revisit=revisit)
+        self.write(request, row, body=wire, revisit=revisit, blob=blob)
         return self.after(request, response, row)
 
     def after(self, request: Request, response: Response, row: dict):
@@ -395,24 +435,42 @@ class Recorder:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def write(self, request: Request, row: dict, body: bytes, revisit: dict | None = None, sent: bool = True) -> None:
+    def write(self, request: Request, row: dict, body: bytes, revisit: dict | None = None, sent: bool = True,
+              blob: bytes | None = None) -> None:
+        """Send the capture to the archive writer (the body as transferred for the WARC,
+        `blob` the decoded body to store, unless stored already), then insert its row;
+        the row is committed once the writer has confirmed (ArchiveSession.settle)."""
         meta = {k: row.get(k) for k in ("portal", "platform", "role", "list_page", "anchor", "outcome",
                                         "error_kind", "error", "hop", "attempt", "origin_url", "sha256",
                                         "wire_sha256", "run_id")}
-        where = self.warc.write(
-            key=row["key"], url=request.url, method=request.method,
-            request_headers=row["request_headers"] if sent else None, request_body=request.body or b"",
-            fetched_at=row["fetched_at"], status=row.get("status"), protocol=row.get("protocol"),
-            response_headers=row.get("response_headers"), body=body, server_ip=row.get("server_ip"),
-            revisit=revisit, metadata=meta)
         if row.get("status") is not None:
-            row.update(where)
-        else:
-            row["warc_file"] = where["warc_file"]
+            row["warc_record_id"] = new_record_id()
+            row["warc_payload_digest"] = revisit.get("digest") if revisit else digest_of_hex(row["wire_sha256"])
+        warc = dict(url=request.url, method=request.method,
+                    request_headers=row["request_headers"] if sent else None, request_body=request.body or b"",
+                    fetched_at=row["fetched_at"], status=row.get("status"), protocol=row.get("protocol"),
+                    response_headers=row.get("response_headers"), server_ip=row.get("server_ip"),
+                    revisit=revisit, metadata=meta, record_id=row.get("warc_record_id"))
+        try:
+            if self.session.failure:
+                raise ArchiveWriterError(self.session.failure)
+            self.writer.write(row["key"], warc, body, blob=blob, digest=row.get("sha256"))
+        except ArchiveWriterError as e:
+            self.session.writer_failed(e)
+            self.stop_crawl(str(e))
+            raise IgnoreRequest(f"{request.url}: not archived, {e}") from e
         row["id"] = self.store.record(row)
         self.stats.inc_value(f"nianbao/outcome/{row['outcome']}")
         self.session.emit({"event": "capture", "portal": row.get("portal"), "url": row["url"],
                            "outcome": row["outcome"], "status": row.get("status")})
+
+    def stop_crawl(self, why: str) -> None:
+        """Nothing more can be archived: close the spider (the run ends interrupted, and resumes)."""
+        if not getattr(self, "stopping", False):
+            self.stopping = True
+            logger.error("stopping the crawl of %s: %s", getattr(self.crawler.spider, "name", "?"), why)
+            if self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive-writer-failed"))
 
     @staticmethod
     def revisit_of(prev: dict, profile: str) -> dict:
@@ -458,6 +516,8 @@ class Recorder:
 
     def replay(self, request: Request, row: dict, st: dict):
         """Answer a request this run already recorded, without the network."""
+        if row["warc_file"] is None:  # recorded in this session, its blob maybe not yet written
+            self.session.settle()
         st["row"] = row
         self.stats.inc_value("nianbao/replayed")
         outcome = row["outcome"]

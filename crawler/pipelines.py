@@ -31,6 +31,7 @@ class FoundReports:
         self.store = self.session.store
         self.run_id = self.session.run_id
         table = self.store.db["found_reports"]
+        self.store.commit()  # sqlite-utils commits schema changes itself: settle waiting captures first
         if not table.exists():
             table.create(COLUMNS, pk="key")
             table.create_index(["sha256"])

@@ -227,7 +227,8 @@ def test_a_warc_left_open_by_a_kill_is_cut_to_committed_groups(tmp_path):
     path = next((tmp_path / "warc").glob("r1-*.warc.gz.open"))
     with open(path, "ab") as f:
         f.write(b"\x1f\x8b\x08\x00half a gzip member")  # the kill came mid-record
-    log.file = None  # the process is gone: nothing closes it
+    log.file.close()  # the process is gone: its descriptor (and its lock) with it,
+    log.file = None   # the file never closed as a WARC
     committed = {"r1|a|0|0", "r1|a|0|1"}  # the DNS failure's row never committed
     resumed = WarcLog(tmp_path, "r1", committed=lambda key: key in committed)
     assert not list((tmp_path / "warc").glob("*.open"))

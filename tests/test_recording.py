@@ -273,9 +273,15 @@ def test_warc_files_pass_warcio_check_and_hold_every_kind(world):
                     assert h.get_header("WARC-Payload-Digest") == f"sha256:{digest}"
     assert {"warcinfo", "request", "response", "revisit", "metadata"} <= kinds
     assert {"server-not-modified", "identical-payload-digest"} <= profiles
-    # every capture with an answer points to its record
+    # every capture with an answer points to its record, by id and by file and offset
+    assert not list(db.query("select id from captures where warc_file is null"))
     for r in db.query("select * from captures where status is not null"):
         assert by_id[r["warc_record_id"]][1] == r["url"]
+        with open(data / "warc" / r["warc_file"], "rb") as fh:
+            fh.seek(r["warc_offset"])
+            rec = next(iter(ArchiveIterator(fh)))
+        assert rec.rec_headers.get_header("WARC-Record-ID") == r["warc_record_id"]
+        assert rec.rec_headers.get_header("WARC-Payload-Digest") == r["warc_payload_digest"]
 
 
 def test_sigkill_and_resume(tmp_path):
