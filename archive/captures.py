@@ -318,12 +318,15 @@ class CaptureStore:
         found = self.db.conn.execute("select id from captures where key = ?", [row["key"]]).fetchone()
         return found[0] if found else None
 
-    def set_warc(self, confirmed: list[tuple[str, str, int | None]]) -> None:
-        """Fill in where the writer put each capture's records: (key, warc_file, warc_offset).
-        Only rows still without a file, i.e. written in this transaction, are touched."""
-        self.db.conn.executemany("update captures set warc_file = ?, warc_offset = ? "
-                                 "where key = ? and warc_file is null",
-                                 [(f, offset, key) for key, f, offset in confirmed])
+    def confirm(self, confirmed: list[tuple[str, str, int | None, dict]]) -> None:
+        """Fill in what the writer reports for each capture: (key, warc_file, warc_offset,
+        charsets of the body). Only rows still without a file, i.e. written in this
+        transaction, are touched."""
+        self.db.conn.executemany(
+            "update captures set warc_file = ?, warc_offset = ?, charset_header = ?, charset_meta = ?, "
+            "charset_detected = ?, charset_chosen = ? where key = ? and warc_file is null",
+            [(f, offset, cs.get("charset_header"), cs.get("charset_meta"), cs.get("charset_detected"),
+              cs.get("charset_chosen"), key) for key, f, offset, cs in confirmed])
 
     def forget(self, key: str) -> None:
         """Drop an uncommitted capture whose bytes could not be stored (and the found

@@ -6,9 +6,9 @@ crawl's reactor thread, that work cost a quarter of the crawl's throughput
 (`python -m archive.writer`) and goes on:
 
     crawl process                                  writer process
-    job sent: capture key, bytes, WARC fields  ──▶  blob stored (archive.blobs)
+    job sent: capture key, bytes, WARC fields  ──▶  blob stored (archive.blobs), its charsets read
     capture row inserted, not committed             WARC group written and flushed (archive.warc)
-    row gets warc_file, warc_offset            ◀──  done: capture key, file, offset
+    row gets warc_file, warc_offset, charsets  ◀──  done: capture key, file, offset, charsets
     commit
 
 The capture store asks the writer to settle before every commit: it waits for
@@ -65,21 +65,23 @@ class ArchiveWriter:
         self.done = Connection(done_r, writable=False)
         self.waiting: dict[str, int] = {}          # capture key -> bytes sent
         self.waiting_bytes = 0
-        self.confirmed: list[tuple[str, str, int | None]] = []  # (key, warc_file, warc_offset)
+        self.confirmed: list[tuple] = []           # (key, warc_file, warc_offset, charsets)
         self.failed: list[tuple[str, str]] = []    # (key, error)
         self.broken: str | None = None
         self._send(("info", info or {}))
 
     # -- sending --------------------------------------------------------------------------------
 
-    def write(self, key: str, warc: dict, body: bytes, blob: bytes | None = None, digest: str | None = None) -> None:
+    def write(self, key: str, warc: dict, body: bytes, blob: bytes | None = None, digest: str | None = None,
+              mime: str | None = None) -> None:
         """Send one capture: `warc` holds WarcLog.write's arguments but the body; `blob`
-        (with its sha256 `digest`) is stored too, when given."""
+        (with its sha256 `digest` and Content-Type `mime`) is stored and its charsets
+        read, when given."""
         self._receive(block=False)
         while self.waiting and (len(self.waiting) >= self.MAX_JOBS or self.waiting_bytes >= self.MAX_BYTES):
             self._receive(block=True)
         same = blob is body
-        self._send(("write", key, warc, digest if blob is not None else None, same))
+        self._send(("write", key, warc, digest if blob is not None else None, same, mime))
         self._send_bytes(body)
         if blob is not None and not same:
             self._send_bytes(blob)
@@ -137,8 +139,8 @@ class ArchiveWriter:
                 message = self.done.recv()
                 block = False
                 if message[0] == "done":
-                    _, key, warc_file, offset = message
-                    self.confirmed.append((key, warc_file, offset))
+                    _, key, warc_file, offset, charsets = message
+                    self.confirmed.append((key, warc_file, offset, charsets))
                     self.waiting_bytes -= self.waiting.pop(key, 0)
                 elif message[0] == "failed":
                     _, key, error = message
@@ -177,6 +179,22 @@ class ArchiveWriter:
 
 # -- the writer process ----------------------------------------------------------------------------
 
+def describe(mime: str | None, body: bytes) -> dict:
+    """The capture's charset columns for a text body: declared by the header, declared
+    by a <meta>, detected, and chosen (parsers.encoding); only the header's otherwise."""
+    from parsers.encoding import decode, header_charset, meta_charset
+
+    out = {"charset_header": header_charset(mime)}
+    kind = (mime or "").split(";")[0].strip().lower()
+    if not kind or kind.startswith("text/") or "html" in kind or "xml" in kind or "json" in kind:
+        sample = body[:200_000]
+        if kind or sample.lstrip()[:1] == b"<":
+            decoded = decode(sample, mime)
+            out.update(charset_meta=meta_charset(body), charset_detected=decoded.detected,
+                       charset_chosen=decoded.chosen)
+    return out
+
+
 def serve(data_dir: str, run_id: str, jobs: Connection, done: Connection) -> None:
     from archive.warc import WarcLog  # warcio is loaded here only
 
@@ -193,14 +211,16 @@ def serve(data_dir: str, run_id: str, jobs: Connection, done: Connection) -> Non
             return
         kind = message[0]
         if kind == "write":
-            _, key, fields, digest, same = message
+            _, key, fields, digest, same, mime = message
             body = jobs.recv_bytes()
             blob = body if same else (jobs.recv_bytes() if digest else None)
             try:
+                charsets = {}
                 if digest:
                     blobs.put(blob, digest)
+                    charsets = describe(mime, blob)
                 where = warc.write(key=key, body=body, **fields)
-                done.send(("done", key, where["warc_file"], where["warc_offset"]))
+                done.send(("done", key, where["warc_file"], where["warc_offset"], charsets))
             except Exception as e:  # noqa: BLE001 - one job failed; the crawl decides
                 done.send(("failed", key, f"{type(e).__name__}: {e}"[:500]))
         elif kind in ("close-file", "exit"):

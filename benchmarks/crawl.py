@@ -18,8 +18,10 @@ after the other, with politeness off (`nianbao crawl --fast`):
 Both count pages by Scrapy's own downloader/response_count. Each crawl's
 resident memory is sampled every 0.2 s from /proc, so the figures show
 whether memory grows with the pages fetched, not just its peak; the figure
-is the crawl process and its children (the archive writer) together. The figures
-are printed, never asserted.
+is the crawl process and its children (the archive writer) together. CPU
+time is read the same way, per process: the crawl, its archive writer, and
+the sample-portal server (this benchmark's own process). The figures are
+printed, never asserted.
 """
 from __future__ import annotations
 
@@ -74,12 +76,23 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of one process so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def run_crawl(registry: Path, data: Path, settings: dict) -> dict:
     args = [sys.executable, "-m", "archive.cli", "crawl", "--registry", str(registry), "--data", str(data), "--fast"]
     for key, value in settings.items():
         args += ["-s", f"{key}={json.dumps(value) if not isinstance(value, str) else value}"]
     samples: list[tuple[float, float]] = []
-    start = time.perf_counter()
+    cpu: dict[int, float] = {}  # pid -> CPU seconds at its last sample
+    start, server_cpu = time.perf_counter(), time.process_time()
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out: dict[str, str] = {}
     readers = [threading.Thread(target=lambda k=k, s=s: out.__setitem__(k, s.read()), daemon=True)
@@ -90,8 +103,11 @@ def run_crawl(registry: Path, data: Path, settings: dict) -> dict:
         mb = rss_mb(proc.pid)
         if mb:
             samples.append((time.perf_counter() - start, mb))
+        for pid in [proc.pid, *descendants(proc.pid)]:
+            cpu[pid] = cpu_seconds(pid) or cpu.get(pid, 0.0)
         time.sleep(0.2)
     seconds = time.perf_counter() - start
+    server_cpu = time.process_time() - server_cpu  # this process serves the sample portal
     for r in readers:
         r.join()
     if proc.returncode:
@@ -103,7 +119,8 @@ def run_crawl(registry: Path, data: Path, settings: dict) -> dict:
     captures = db.execute("select count(*) from captures").fetchone()[0]
     db.close()
     return {"pages": pages, "captures": captures, "seconds": seconds, "samples": samples,
-            "peak_mb": max((mb for _, mb in samples), default=0.0)}
+            "peak_mb": max((mb for _, mb in samples), default=0.0), "crawl_cpu": cpu.get(proc.pid, 0.0),
+            "writer_cpu": sum(v for pid, v in cpu.items() if pid != proc.pid), "server_cpu": server_cpu}
 
 
 def memory_curve(samples: list[tuple[float, float]]) -> str:
@@ -137,6 +154,9 @@ def main() -> int:
     for name, r, rate in (("bare (archive off)", bare, b_rate), ("nianbao (archiving)", archived, n_rate)):
         print(f"{name:<26} {r['pages']:>7} {r['seconds']:>8.1f} {rate:>8.1f} {r['peak_mb']:>8.0f}  "
               f"{memory_curve(r['samples'])}")
+    print(f"\n{'CPU seconds (last sample)':<26} {'crawl':>7} {'writer':>8} {'server':>8}")
+    for name, r in (("bare (archive off)", bare), ("nianbao (archiving)", archived)):
+        print(f"{name:<26} {r['crawl_cpu']:>7.1f} {r['writer_cpu']:>8.1f} {r['server_cpu']:>8.1f}")
     cost = 1 - n_rate / b_rate
     print(f"\narchiving costs {cost:.0%} of the bare crawl's throughput (target ≤ 15%: "
           f"{'met' if cost <= 0.15 else 'NOT MET'}); nianbao peak memory {archived['peak_mb']:.0f} MB "

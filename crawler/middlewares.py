@@ -54,7 +54,6 @@ from archive.captures import CaptureStore, iso, make_key, now
 from archive.warc import digest_of_hex, new_record_id, repair_open
 from archive.writer import ArchiveWriter, ArchiveWriterError
 from crawler.network import without_credentials
-from parsers.encoding import decode, header_charset, meta_charset
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +206,7 @@ class ArchiveSession:
         except ArchiveWriterError as e:
             self.writer_failed(e)
             return
-        self.store.set_warc(confirmed)
+        self.store.confirm(confirmed)
         for key, error in failed:
             logger.error("could not archive capture %s, left for a resumed run to fetch again: %s", key, error)
             self.store.forget(key)
@@ -370,7 +369,7 @@ class Recorder:
             blob = content
             digest = row["wire_sha256"] if content is wire else sha256(content)
             self.store.note_blob(digest, len(content), ctype)
-            row.update(sha256=digest, size=len(content), mime=ctype, **self.charsets(ctype, content))
+            row.update(sha256=digest, size=len(content), mime=ctype)  # charsets: the writer's confirmation
         if outcome is None:
             if 200 <= status < 300:
                 outcome = "new" if prev is None else ("identical" if prev["sha256"] == row["sha256"] else "changed")
@@ -383,7 +382,6 @@ class Recorder:
             if outcome == "identical" and prev.get("warc_record_id") \
                     and prev.get("warc_payload_digest") == digest_of_hex(row["wire_sha256"]):
                 revisit = self.revisit_of(prev, "identical")
-                blob = None  # stored already
         row["outcome"] = outcome
         self.write(request, row, body=wire, revisit=revisit, blob=blob)
         return self.after(request, response, row)
@@ -438,8 +436,8 @@ class Recorder:
     def write(self, request: Request, row: dict, body: bytes, revisit: dict | None = None, sent: bool = True,
               blob: bytes | None = None) -> None:
         """Send the capture to the archive writer (the body as transferred for the WARC,
-        `blob` the decoded body to store, unless stored already), then insert its row;
-        the row is committed once the writer has confirmed (ArchiveSession.settle)."""
+        `blob` the decoded body to store and describe), then insert its row; the row is
+        committed once the writer has confirmed (ArchiveSession.settle)."""
         meta = {k: row.get(k) for k in ("portal", "platform", "role", "list_page", "anchor", "outcome",
                                         "error_kind", "error", "hop", "attempt", "origin_url", "sha256",
                                         "wire_sha256", "run_id")}
@@ -454,7 +452,7 @@ class Recorder:
         try:
             if self.session.failure:
                 raise ArchiveWriterError(self.session.failure)
-            self.writer.write(row["key"], warc, body, blob=blob, digest=row.get("sha256"))
+            self.writer.write(row["key"], warc, body, blob=blob, digest=row.get("sha256"), mime=row.get("mime"))
         except ArchiveWriterError as e:
             self.session.writer_failed(e)
             self.stop_crawl(str(e))
@@ -499,18 +497,6 @@ class Recorder:
             "conditional": int(bool(meta.get("_nianbao_conditional"))), "crawler_version": self.version,
             "proxy": without_credentials(meta.get("proxy")),
         }
-
-    @staticmethod
-    def charsets(ctype: str | None, body: bytes) -> dict:
-        out = {"charset_header": header_charset(ctype)}
-        kind = (ctype or "").split(";")[0].strip().lower()
-        if not kind or kind.startswith("text/") or "html" in kind or "xml" in kind or "json" in kind:
-            sample = body[:200_000]
-            if kind or sample.lstrip()[:1] == b"<":
-                decoded = decode(sample, ctype)
-                out.update(charset_meta=meta_charset(body), charset_detected=decoded.detected,
-                           charset_chosen=decoded.chosen)
-        return out
 
     # -- answers from the archive ---------------------------------------------------------------
 

@@ -46,16 +46,20 @@ def test_confirmed_jobs_have_their_blob_and_records_on_disk(tmp_path):
     for i in range(5):
         ids[f"r1|k{i}|0|0"] = new_record_id()
         writer.write(f"r1|k{i}|0|0", fields(f"http://a.gov.cn/{i}.html", ids[f"r1|k{i}|0|0"]), wire,
-                     blob=content, digest=sha256(content))
+                     blob=content, digest=sha256(content), mime="text/html; charset=gbk")
     writer.write("r1|dns|0|0", fields("http://gone.gov.cn/", status=None), b"")  # a failure: no response record
     confirmed, failed = writer.settle()
     assert failed == [] and not writer.waiting
-    assert [key for key, _, _ in confirmed] == [*ids, "r1|dns|0|0"]  # in the order sent
+    assert [key for key, *_ in confirmed] == [*ids, "r1|dns|0|0"]  # in the order sent
+    # the body's charsets are read where it is stored: declared GBK, but it is UTF-8
+    charsets = confirmed[0][3]
+    assert charsets["charset_header"] == "gbk" and charsets["charset_chosen"] == "utf-8"
+    assert confirmed[-1][3] == {}  # nothing stored, nothing to describe
     assert BlobStore(tmp_path).get(sha256(content)) == content
     writer.close()
     assert writer.proc.returncode == 0
     assert not list((tmp_path / "warc").glob("*.open"))  # closed as a WARC on exit
-    for key, warc_file, offset in confirmed:
+    for key, warc_file, offset, _ in confirmed:
         if key == "r1|dns|0|0":
             assert offset is None and warc_file
             continue
@@ -72,7 +76,7 @@ def test_a_job_it_cannot_store_comes_back_failed_and_the_file_stays_whole(tmp_pa
     writer.write("r1|b|0|0", fields("http://a.gov.cn/b.html", status=None), b"")  # no blob: goes through
     confirmed, failed = writer.settle()
     assert [key for key, _ in failed] == ["r1|a|0|0"] and "Error" in failed[0][1]
-    assert [key for key, _, _ in confirmed] == ["r1|b|0|0"]
+    assert [key for key, *_ in confirmed] == ["r1|b|0|0"]
     writer.close()
     warc = next((tmp_path / "warc").glob("r1-*.warc.gz"))
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(warc)], capture_output=True)
