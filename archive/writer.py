@@ -63,8 +63,10 @@ class ArchiveWriter:
         os.close(done_w)
         self.jobs = Connection(job_w, readable=False)
         self.done = Connection(done_r, writable=False)
-        self.waiting: dict[str, int] = {}          # capture key -> bytes sent
+        self.sent = 0                              # jobs sent, numbering them
+        self.waiting: dict[int, int] = {}          # job number -> bytes sent, until confirmed
         self.waiting_bytes = 0
+        self.closing = 0                           # close-file / exit messages not yet answered
         self.confirmed: list[tuple] = []           # (key, warc_file, warc_offset, charsets)
         self.failed: list[tuple[str, str]] = []    # (key, error)
         self.broken: str | None = None
@@ -81,12 +83,13 @@ class ArchiveWriter:
         while self.waiting and (len(self.waiting) >= self.MAX_JOBS or self.waiting_bytes >= self.MAX_BYTES):
             self._receive(block=True)
         same = blob is body
-        self._send(("write", key, warc, digest if blob is not None else None, same, mime))
+        self.sent += 1
+        self._send(("write", self.sent, key, warc, digest if blob is not None else None, same, mime))
         self._send_bytes(body)
         if blob is not None and not same:
             self._send_bytes(blob)
         size = len(body) + (len(blob) if blob is not None and not same else 0)
-        self.waiting[key] = size
+        self.waiting[self.sent] = size
         self.waiting_bytes += size
 
     def close_file(self) -> None:
@@ -113,12 +116,9 @@ class ArchiveWriter:
 
     # -- confirmations --------------------------------------------------------------------------
 
-    def is_waiting(self, key: str) -> bool:
-        return key in self.waiting
-
     def settle(self) -> tuple[list, list]:
         """Wait until every job sent is confirmed; returns and forgets (confirmed, failed)."""
-        while self.waiting or self._closing:
+        while self.waiting or self.closing:
             self._receive(block=True)
         return self.take()
 
@@ -129,8 +129,6 @@ class ArchiveWriter:
         self.confirmed, self.failed = [], []
         return confirmed, failed
 
-    _closing = 0
-
     def _receive(self, block: bool) -> None:
         if self.broken:
             raise ArchiveWriterError(self.broken)
@@ -139,17 +137,17 @@ class ArchiveWriter:
                 message = self.done.recv()
                 block = False
                 if message[0] == "done":
-                    _, key, warc_file, offset, charsets = message
+                    _, job, key, warc_file, offset, charsets = message
                     self.confirmed.append((key, warc_file, offset, charsets))
-                    self.waiting_bytes -= self.waiting.pop(key, 0)
+                    self.waiting_bytes -= self.waiting.pop(job)
                 elif message[0] == "failed":
-                    _, key, error = message
+                    _, job, key, error = message
                     self.failed.append((key, error))
-                    self.waiting_bytes -= self.waiting.pop(key, 0)
+                    self.waiting_bytes -= self.waiting.pop(job)
                 elif message[0] == "closed":
-                    self._closing -= 1
+                    self.closing -= 1
         except (EOFError, OSError) as e:
-            self._broke(f"the archive writer process ended (exit status {self.proc.poll()}): {e!r}")
+            self._broke(e)
 
     # -- the pipe -------------------------------------------------------------------------------
 
@@ -157,24 +155,24 @@ class ArchiveWriter:
         if self.broken:
             raise ArchiveWriterError(self.broken)
         if message[0] in ("close-file", "exit"):
-            self._closing += 1
+            self.closing += 1
         try:
             self.jobs.send(message)
         except OSError as e:
-            self._broke(f"the archive writer process ended (exit status {self.proc.poll()}): {e!r}")
+            self._broke(e)
 
     def _send_bytes(self, data: bytes) -> None:
         try:
             self.jobs.send_bytes(data)
         except OSError as e:
-            self._broke(f"the archive writer process ended (exit status {self.proc.poll()}): {e!r}")
+            self._broke(e)
 
-    def _broke(self, why: str) -> None:
-        self.broken = why
+    def _broke(self, error: BaseException) -> None:
+        self.broken = f"the archive writer process ended (exit status {self.proc.poll()}): {error!r}"
         self.waiting.clear()
         self.waiting_bytes = 0
-        self._closing = 0
-        raise ArchiveWriterError(why)
+        self.closing = 0
+        raise ArchiveWriterError(self.broken)
 
 
 # -- the writer process ----------------------------------------------------------------------------
@@ -211,7 +209,7 @@ def serve(data_dir: str, run_id: str, jobs: Connection, done: Connection) -> Non
             return
         kind = message[0]
         if kind == "write":
-            _, key, fields, digest, same, mime = message
+            _, job, key, fields, digest, same, mime = message
             body = jobs.recv_bytes()
             blob = body if same else (jobs.recv_bytes() if digest else None)
             try:
@@ -220,9 +218,9 @@ def serve(data_dir: str, run_id: str, jobs: Connection, done: Connection) -> Non
                     blobs.put(blob, digest)
                     charsets = describe(mime, blob)
                 where = warc.write(key=key, body=body, **fields)
-                done.send(("done", key, where["warc_file"], where["warc_offset"], charsets))
+                done.send(("done", job, key, where["warc_file"], where["warc_offset"], charsets))
             except Exception as e:  # noqa: BLE001 - one job failed; the crawl decides
-                done.send(("failed", key, f"{type(e).__name__}: {e}"[:500]))
+                done.send(("failed", job, key, f"{type(e).__name__}: {e}"[:500]))
         elif kind in ("close-file", "exit"):
             warc.close()
             done.send(("closed",))

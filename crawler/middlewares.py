@@ -15,9 +15,9 @@ Recorder, for every answer and every failure: hands the decoded body (for
 archive.blobs) and the WARC group (archive.warc; the transferred bytes) to the
 archive writer process (archive.writer), and inserts the capture row
 (archive.captures), committed only once the writer has confirmed the bytes
-are on disk, so that a killed crawl leaves nothing half-recorded. It asks conditionally from the
-URL's last success and hands the spider the stored copy on a 304, so a list
-page still yields its links. Challenge pages and redirect loops are recorded
+are on disk, so that a killed crawl leaves nothing half-recorded. It asks
+conditionally from the URL's last success and hands the spider the stored
+copy on a 304, so a list page still yields its links. Challenge pages and redirect loops are recorded
 as `blocked` (or failed/redirect-loop) and dropped with IgnoreRequest raised
 from process_response, so neither the spider nor the retry middleware ever
 sees them. The spider finds response.meta["capture"] = {id, key, sha256,
