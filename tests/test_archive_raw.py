@@ -245,6 +245,33 @@ def test_a_warc_left_open_by_a_kill_is_cut_to_committed_groups(tmp_path):
     assert repair(junk, lambda key: True) is None and not junk.exists()
 
 
+def test_a_group_that_fails_half_way_is_cut_off(tmp_path, monkeypatch):
+    log = WarcLog(tmp_path, "r1")
+    log.write(key="r1|a|0|0", url="http://a.gov.cn/a", request_headers=[], status=200, body=b"a" * 500,
+              response_headers=[], metadata={"outcome": "new"})
+    members = log.writer.out
+    real, calls = members.write, []
+
+    def full_disk(data):  # the disk fills part-way through the group
+        calls.append(len(data))
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device")
+        real(data)
+
+    monkeypatch.setattr(members, "write", full_disk)
+    with pytest.raises(OSError):
+        log.write(key="r1|b|0|0", url="http://a.gov.cn/b", request_headers=[], status=200, body=b"b" * 500,
+                  response_headers=[], metadata={"outcome": "new"})
+    monkeypatch.setattr(members, "write", real)
+    log.write(key="r1|c|0|0", url="http://a.gov.cn/c", request_headers=[], status=200, body=b"c" * 500,
+              response_headers=[], metadata={"outcome": "new"})
+    log.close()
+    path = tmp_path / "warc" / "r1-00000.warc.gz"
+    assert warcio_check(path).returncode == 0
+    targets = [r[1]["WARC-Target-URI"] for r in records(path) if r[0] != "warcinfo"]
+    assert "http://a.gov.cn/b" not in targets and targets.count("http://a.gov.cn/c") == 3
+
+
 # -- the recorder's judgements ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("status,body,cookies,why", [
