@@ -28,6 +28,7 @@ stops, and the run can be resumed.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -50,10 +51,19 @@ class ArchiveWriter:
     # so neither process can block the other.
     MAX_JOBS = 128
     MAX_BYTES = 64 << 20
+    # The job pipe's buffer. At the default 64 KiB, sending a PDF blocked the crawl
+    # until the writer had compressed the job before and read this one: most of the
+    # time archiving still cost the crawl. 1 MiB is Linux's limit for unprivileged
+    # processes (/proc/sys/fs/pipe-max-size).
+    PIPE_BYTES = 1 << 20
 
     def __init__(self, data_dir: str | Path, run_id: str, info: dict | None = None):
         job_r, job_w = os.pipe()
         done_r, done_w = os.pipe()
+        try:
+            fcntl.fcntl(job_w, fcntl.F_SETPIPE_SZ, self.PIPE_BYTES)
+        except (OSError, AttributeError):  # a lower limit, or not Linux: the crawl waits on the writer sooner
+            pass
         root = str(Path(__file__).resolve().parents[1])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         self.proc = subprocess.Popen(
