@@ -272,6 +272,20 @@ def test_a_group_that_fails_half_way_is_cut_off(tmp_path, monkeypatch):
     assert "http://a.gov.cn/b" not in targets and targets.count("http://a.gov.cn/c") == 3
 
 
+def test_bodies_in_compressed_formats_are_stored_in_their_member_as_they_are(tmp_path):
+    sizes = {}
+    for name, body in (("html", b"<html>" + b"report " * 2000), ("pdf", b"%PDF-1.7\n" + b"report " * 2000)):
+        log = WarcLog(tmp_path / name, "r1")
+        log.write(key="r1|a|0|0", url=f"http://a.gov.cn/a.{name}", request_headers=[], status=200, body=body,
+                  response_headers=[], metadata={})
+        log.close()
+        path = tmp_path / name / "warc" / "r1-00000.warc.gz"
+        assert warcio_check(path).returncode == 0
+        assert [r[2] for r in records(path) if r[0] == "response"] == [body]
+        sizes[name] = path.stat().st_size
+    assert sizes["html"] < 4000 < 14000 < sizes["pdf"]  # the PDF's member is not deflated
+
+
 # -- the recorder's judgements ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("status,body,cookies,why", [
