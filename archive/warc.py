@@ -183,14 +183,15 @@ class WarcLog:
               request_body: bytes = b"", fetched_at: str | None = None, status: int | None = None,
               protocol: str | None = None, response_headers: list | None = None, body: bytes = b"",
               server_ip: str | None = None, revisit: dict | None = None, metadata: dict | None = None,
-              record_id: str | None = None) -> dict:
+              record_id: str | None = None, payload_digest: str | None = None) -> dict:
         """Write the records of one capture; returns where its response (or revisit) went:
         {warc_file, warc_offset, warc_record_id, warc_payload_digest}.
 
         request_headers None: nothing was sent, no request record. status None: no
         response. `revisit` = {profile: "identical" | "not-modified", uri, date,
         record_id, digest} turns the response into a revisit record. `record_id`:
-        the response's WARC-Record-ID when the caller made it (new_record_id())."""
+        the response's WARC-Record-ID when the caller made it (new_record_id());
+        `payload_digest`: the body's, when the caller has it (saves hashing it again)."""
         if self.file is None or self.file.tell() >= self.max_bytes:
             self.close()
             self._open()
@@ -199,7 +200,8 @@ class WarcLog:
             return self._write_group(key=key, url=url, method=method, request_headers=request_headers,
                                      request_body=request_body, fetched_at=fetched_at, status=status,
                                      protocol=protocol, response_headers=response_headers, body=body,
-                                     server_ip=server_ip, revisit=revisit, metadata=metadata, record_id=record_id)
+                                     server_ip=server_ip, revisit=revisit, metadata=metadata, record_id=record_id,
+                                     payload_digest=payload_digest)
         except BaseException:
             # A group half written (a full disk): cut it off, so the file stays a run of whole groups.
             self.writer.out.compressor = None
@@ -212,7 +214,8 @@ class WarcLog:
             raise
 
     def _write_group(self, *, key, url, method, request_headers, request_body, fetched_at, status,
-                     protocol, response_headers, body, server_ip, revisit, metadata, record_id) -> dict:
+                     protocol, response_headers, body, server_ip, revisit, metadata, record_id,
+                     payload_digest) -> dict:
         w = self.writer
         date = {"WARC-Date": warc_date(fetched_at)} if fetched_at else {}
         response_id = record_id or new_record_id()
@@ -251,6 +254,8 @@ class WarcLog:
                         record.rec_headers.add_header(header, warc_date(revisit[k]) if k == "date" else revisit[k])
                 out["warc_payload_digest"] = revisit.get("digest")
             else:
+                if payload_digest:
+                    extra["WARC-Payload-Digest"] = payload_digest
                 record = w.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
                                               http_headers=http, warc_headers_dict=extra)
                 out["warc_payload_digest"] = record.rec_headers.get_header("WARC-Payload-Digest")

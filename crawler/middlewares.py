@@ -448,7 +448,8 @@ class Recorder:
                     request_headers=row["request_headers"] if sent else None, request_body=request.body or b"",
                     fetched_at=row["fetched_at"], status=row.get("status"), protocol=row.get("protocol"),
                     response_headers=row.get("response_headers"), server_ip=row.get("server_ip"),
-                    revisit=revisit, metadata=meta, record_id=row.get("warc_record_id"))
+                    revisit=revisit, metadata=meta, record_id=row.get("warc_record_id"),
+                    payload_digest=None if revisit else row.get("warc_payload_digest"))
         try:
             if self.session.failure:
                 raise ArchiveWriterError(self.session.failure)

@@ -1,6 +1,7 @@
 """Item pipeline: the reports spiders recognise, linked to the capture that fetched them."""
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit, urlunsplit
 
 from itemadapter import ItemAdapter
@@ -17,6 +18,12 @@ def canonical_url(url: str) -> str:
     """Sorted query, no fragment, lower-case scheme and host: one row per report however linked."""
     parts = urlsplit(canonicalize_url(url, keep_fragments=False))
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+
+
+@functools.lru_cache(maxsize=None)
+def upsert_sql(cols: tuple[str, ...]) -> str:
+    return (f"insert into found_reports ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+            f"on conflict(key) do update set {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'key')}")
 
 
 class FoundReports:
@@ -48,7 +55,8 @@ class FoundReports:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        row = {k: v for k, v in ItemAdapter(item).asdict().items() if k in COLUMNS}
+        adapter = ItemAdapter(item)  # not asdict(): that deep-copies a dataclass item, per report found
+        row = {k: adapter.get(k) for k in COLUMNS if k in adapter}
         canon = canonical_url(row["url"])
         if not row.get("capture_id") or not row.get("sha256"):
             capture = self.store.latest_in_run(self.run_id, row["url"])
@@ -57,12 +65,9 @@ class FoundReports:
                 row["sha256"] = row.get("sha256") or capture["sha256"]
         row.update(key=f"{self.run_id}|{row['portal']}|{canon}", run_id=self.run_id, canonical_url=canon,
                    found_at=now())
-        cols = [c for c in COLUMNS if c in row]
+        cols = tuple(c for c in COLUMNS if c in row)
         # Plain SQL, committed with the capture rows (sqlite-utils' upsert reads the
         # table's schema on every call, a cost paid per report found).
-        self.store.db.conn.execute(
-            f"insert into found_reports ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
-            f"on conflict(key) do update set {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'key')}",
-            [row[c] for c in cols])
+        self.store.db.conn.execute(upsert_sql(cols), [row[c] for c in cols])
         self.store.wrote()
         return item
