@@ -80,6 +80,7 @@ class ArchiveWriter:
         self.confirmed: list[tuple] = []           # (key, warc_file, warc_offset, charsets)
         self.failed: list[tuple[str, str]] = []    # (key, error)
         self.broken: str | None = None
+        self.finished = False                      # closed: nothing more comes
         self._send(("info", info or {}))
 
     # -- sending --------------------------------------------------------------------------------
@@ -110,12 +111,14 @@ class ArchiveWriter:
 
     def close(self) -> None:
         """Finish every job, close the WARC file and let the process end."""
-        if self.proc.poll() is None and self.broken is None:
+        if self.proc.poll() is None and self.broken is None and not self.finished:
             try:
                 self._send(("exit",))
-                self.settle()
+                while self.waiting or self.closing:  # not settle(): after "closed" the pipe is at its end
+                    self._receive(block=True)
             except ArchiveWriterError:
                 pass
+        self.finished = True  # confirmations still held are handed over by the next take()
         for conn in (self.jobs, self.done):
             conn.close()
         try:
@@ -140,6 +143,8 @@ class ArchiveWriter:
         return confirmed, failed
 
     def _receive(self, block: bool) -> None:
+        if self.finished:
+            return
         if self.broken:
             raise ArchiveWriterError(self.broken)
         try:
@@ -156,6 +161,8 @@ class ArchiveWriter:
                     self.waiting_bytes -= self.waiting.pop(job)
                 elif message[0] == "closed":
                     self.closing -= 1
+                    if message[1:] == ("exit",):
+                        return  # the process ends: its pipe is at its end, not broken
         except (EOFError, OSError) as e:
             self._broke(e)
 
@@ -233,7 +240,7 @@ def serve(data_dir: str, run_id: str, jobs: Connection, done: Connection) -> Non
                 done.send(("failed", job, key, f"{type(e).__name__}: {e}"[:500]))
         elif kind in ("close-file", "exit"):
             warc.close()
-            done.send(("closed",))
+            done.send(("closed", kind))
             if kind == "exit":
                 return
 

@@ -58,6 +58,7 @@ def test_confirmed_jobs_have_their_blob_and_records_on_disk(tmp_path):
     assert BlobStore(tmp_path).get(sha256(content)) == content
     writer.close()
     assert writer.proc.returncode == 0
+    assert writer.settle() == ([], []) and writer.broken is None  # a commit after closing is no failure
     assert not list((tmp_path / "warc").glob("*.open"))  # closed as a WARC on exit
     for key, warc_file, offset, _ in confirmed:
         if key == "r1|dns|0|0":
