@@ -284,32 +284,44 @@ def test_warc_files_pass_warcio_check_and_hold_every_kind(world):
         assert rec.rec_headers.get_header("WARC-Payload-Digest") == r["warc_payload_digest"]
 
 
-def test_sigkill_and_resume(tmp_path):
-    """60 slow pages; kill -9 half-way; the same job folder finishes the same run with
-    every page captured exactly once, nothing lost, and WARC files that still check."""
+def slow_portal(tmp_path: Path, n: int) -> tuple[Site, Path]:
+    """A list of n report pages that each take 0.1 s, and its registry: a crawl long enough to interrupt."""
     site = Site()
-    n = 60
     site.add("/robots.txt", "User-agent: *\n", ctype="text/plain")
     site.add("/index.html", page("列表", *(f"/p{i}.html|第{i}页" for i in range(n))))
     for i in range(n):
         site.add(f"/p{i}.html", page(f"某县{1960 + i}年政府信息公开工作年度报告"), delay=0.1)
     registry = crawlkit.registry_csv(tmp_path / "portals.csv", [{"id": "slow", "start": f"{site.base}/index.html"}])
-    data, job = tmp_path / "data", tmp_path / "job"
-    # Rows committed every 50 ms, so that this test sees the crawl half-way and kills it there.
-    cmd = crawlkit.crawl_command(registry, data, job, NIANBAO_COMMIT_SECONDS=0.05)
-    proc = subprocess.Popen(cmd, cwd=REPO, env=crawlkit.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    db_path, done = data / "archive.db", 0
-    deadline = time.monotonic() + 60
+    return site, registry
+
+
+def wait_for_pages(db_path: Path, at_least: int, proc: subprocess.Popen, timeout: float = 60) -> int:
+    """Committed captures of the slow portal's pages, once there are at_least (or the crawl ended)."""
+    done, deadline = 0, time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             done = sqlite_utils.Database(db_path).execute(
                 "select count(*) from captures where url like '%/p%.html'").fetchone()[0] if db_path.exists() else 0
         except Exception:  # noqa: BLE001 - tables being created
             done = 0
-        if done >= 20:
+        if done >= at_least:
             break
         time.sleep(0.02)
+    return done
+
+
+def test_sigkill_and_resume(tmp_path):
+    """60 slow pages; kill -9 half-way; the same job folder finishes the same run with
+    every page captured exactly once, nothing lost, and WARC files that still check."""
+    n = 60
+    site, registry = slow_portal(tmp_path, n)
+    data, job = tmp_path / "data", tmp_path / "job"
+    # Rows committed every 50 ms, so that this test sees the crawl half-way and kills it there.
+    cmd = crawlkit.crawl_command(registry, data, job, NIANBAO_COMMIT_SECONDS=0.05)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=crawlkit.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    db_path = data / "archive.db"
+    done = wait_for_pages(db_path, 20, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 20 <= done < n, f"killed at {done} pages"

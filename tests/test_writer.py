@@ -21,8 +21,8 @@ from archive.warc import WarcLog, digest_of_hex, new_record_id, payload_digest, 
 from archive.writer import ArchiveWriter, ArchiveWriterError
 
 from . import crawlkit
-from .crawlkit import REPO, Site
-from .test_recording import page
+from .crawlkit import REPO
+from .test_recording import slow_portal, wait_for_pages
 
 
 def fields(url: str, record_id: str | None = None, status: int | None = 200) -> dict:
@@ -142,25 +142,14 @@ def children(pid: int) -> list[int]:
 
 
 def test_a_crawl_whose_writer_dies_stops_keeps_what_was_confirmed_and_resumes(tmp_path):
-    site = Site()
     n = 40
-    site.add("/robots.txt", "User-agent: *\n", ctype="text/plain")
-    site.add("/index.html", page("列表", *(f"/p{i}.html|第{i}页" for i in range(n))))
-    for i in range(n):
-        site.add(f"/p{i}.html", page(f"某县{1960 + i}年政府信息公开工作年度报告"), delay=0.1)
-    registry = crawlkit.registry_csv(tmp_path / "portals.csv", [{"id": "slow", "start": f"{site.base}/index.html"}])
+    site, registry = slow_portal(tmp_path, n)
     data, job = tmp_path / "data", tmp_path / "job"
     cmd = crawlkit.crawl_command(registry, data, job, NIANBAO_COMMIT_SECONDS=0.05)
     proc = subprocess.Popen(cmd, cwd=REPO, env=crawlkit.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
-    db_path, done, deadline = data / "archive.db", 0, time.monotonic() + 60
-    while time.monotonic() < deadline and done < 10:
-        try:
-            done = sqlite_utils.Database(db_path).execute(
-                "select count(*) from captures where url like '%/p%.html'").fetchone()[0] if db_path.exists() else 0
-        except Exception:  # noqa: BLE001 - tables being created
-            done = 0
-        time.sleep(0.02)
+    db_path = data / "archive.db"
+    wait_for_pages(db_path, 10, proc)
     writers = children(proc.pid)
     assert len(writers) == 1
     os.kill(writers[0], signal.SIGKILL)
