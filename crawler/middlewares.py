@@ -266,6 +266,7 @@ class Recorder:
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.fingerprint = crawler.request_fingerprinter.fingerprint
         self.stats = crawler.stats
+        self.stopping = False  # asked the engine to close the spider (the archive writer failed)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -465,7 +466,7 @@ class Recorder:
 
     def stop_crawl(self, why: str) -> None:
         """Nothing more can be archived: close the spider (the run ends interrupted, and resumes)."""
-        if not getattr(self, "stopping", False):
+        if not self.stopping:
             self.stopping = True
             logger.error("stopping the crawl of %s: %s", getattr(self.crawler.spider, "name", "?"), why)
             if self.crawler.engine is not None:
